@@ -1,0 +1,12 @@
+"""Fixtures shared by the whole suite.
+
+gevent is patched before anything else imports socket or ssl, exactly as ``import swarm`` does
+in a real run; every fire of a built-in event is checked against its spec.
+"""
+
+import os
+
+from gevent import monkey
+
+monkey.patch_all()
+os.environ["SWARM_STRICT_EVENTS"] = "1"
