@@ -209,7 +209,8 @@ _REQUEST = HookSpec(
     optional=("response", "context", "exception", "start_time", "url"),
 )
 
-#: Every built-in event: name -> (spec, what it means). The docs are generated from this table.
+#: Every built-in event: name -> (spec, what it means). docs/events.md lists the same; a test
+#: keeps the two in step.
 SPECS: dict[str, tuple[HookSpec, str]] = {
     "init": (
         HookSpec(("environment",), ("runner", "web_ui")),

@@ -1,0 +1,169 @@
+"""The ``swarm`` command: options, userfiles, and the run they describe.
+
+Every mistake a user can make before the test starts (a missing userfile, a bad flag, an
+unknown user class, an HttpUser without a host, ...) ends here as one short paragraph on
+stderr and exit code 1, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+import swarm
+from swarm.argument_parser import build_parser
+from swarm.config import parse_options, userfile_paths
+from swarm.env import Environment
+from swarm.exceptions import ConfigError, SwarmError, UserfileError
+from swarm.headless import HeadlessRun
+from swarm.log import setup_logging
+from swarm.protocols.http import HttpUser
+from swarm.user import User
+from swarm.user.inspect import print_task_ratio, print_task_ratio_json
+from swarm.userfile import Userfiles, find_userfiles, load_userfiles
+
+logger = logging.getLogger("swarm.main")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run and exit with the run's code."""
+    sys.exit(run(sys.argv[1:] if argv is None else argv))
+
+
+def run(argv: list[str]) -> int:
+    """Everything ``swarm ARGS`` does; returns the exit code."""
+    try:
+        return _run(argv)
+    except SwarmError as e:
+        print(f"swarm: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("swarm: interrupted before the test started", file=sys.stderr)
+        return 1
+
+
+def _run(argv: list[str]) -> int:
+    if "-V" in argv or "--version" in argv:
+        print(f"swarm {swarm.__version__}")
+        return 0
+    environ, cwd, home = os.environ, Path.cwd(), Path.home()
+    if _wants_help(argv):
+        return _print_help(argv, environ, cwd, home)
+    userfiles = load_userfiles(find_userfiles(",".join(userfile_paths(argv, environ, cwd, home)), cwd))
+    options = parse_options(
+        argv, environ=environ, cwd=cwd, home=home, extend=_fire_init_command_line_parser
+    )
+    if not options.skip_log_setup:
+        setup_logging(options.loglevel, options.logfile)
+    if options.list_commands:
+        _list_user_classes(userfiles)
+        return 0
+    user_classes = select_user_classes(userfiles, options.user_classes)
+    if options.show_task_ratio or options.show_task_ratio_json:
+        return _show_task_ratio(user_classes, options)
+    environment = create_environment(user_classes, userfiles, options)
+    if not options.headless:
+        raise ConfigError(
+            "the web UI is not available in this version of swarm; "
+            "run with --headless (and -u, -r, -t)"
+        )
+    runner = environment.create_local_runner()
+    # Listeners may still change the environment here (the demo userfile sets the host).
+    environment.events.init.fire(environment=environment, runner=runner, web_ui=None)
+    check_runnable(environment)
+    return HeadlessRun(environment, options).run()
+
+
+def create_environment(
+    user_classes: list[type[User]], userfiles: Userfiles, options: argparse.Namespace
+) -> Environment:
+    """The Environment the options describe, with swarm's module-level event hooks."""
+    environment = Environment(
+        user_classes=user_classes,
+        tags=options.tags,
+        exclude_tags=options.exclude_tags,
+        locustfile=",".join(str(p) for p in userfiles.paths),
+        events=swarm.events,
+        host=options.host,
+        reset_stats=options.reset_stats,
+        stop_timeout=options.stop_timeout,
+        parsed_options=options,
+        available_user_classes=userfiles.user_classes,
+    )
+    if options.equal_weights:
+        environment.assign_equal_weights()
+    return environment
+
+
+def select_user_classes(userfiles: Userfiles, names: list[str]) -> list[type[User]]:
+    """The classes named on the command line, or all of them."""
+    available = userfiles.user_classes
+    if not available:
+        files = ", ".join(str(p) for p in userfiles.paths)
+        raise UserfileError(
+            f"no User class found in {files}. Define a class that inherits from swarm.User "
+            "(or HttpUser) and give it at least one @task"
+        )
+    if not names:
+        return list(available.values())
+    unknown = [n for n in names if n not in available]
+    if unknown:
+        raise ConfigError(
+            f"unknown user class {', '.join(map(repr, unknown))}; "
+            f"the userfile defines: {', '.join(sorted(available))}"
+        )
+    return [available[n] for n in dict.fromkeys(names)]
+
+
+def check_runnable(environment: Environment) -> None:
+    """Refuse, before anything starts, a test that cannot run."""
+    for cls in environment.user_classes:
+        if issubclass(cls, HttpUser) and not (cls.host or environment.host):
+            raise ConfigError(
+                f"{cls.__name__} is an HttpUser but no host was given. Set host = "
+                f'"http://..." on the class, or pass -H/--host (e.g. -H http://127.0.0.1:8080)'
+            )
+        if not cls.tasks and cls.run is User.run:
+            raise ConfigError(
+                f"{cls.__name__} has no tasks (after --tags/--exclude-tags filtering). "
+                "Decorate methods with @task or set tasks = [...]"
+            )
+
+
+def _fire_init_command_line_parser(parser: argparse.ArgumentParser) -> None:
+    swarm.events.init_command_line_parser.fire(parser=parser)
+
+
+def _wants_help(argv: list[str]) -> bool:
+    return "-h" in argv or "--help" in argv
+
+
+def _print_help(argv: list[str], environ: os._Environ[str], cwd: Path, home: Path) -> int:
+    parser = build_parser()
+    try:  # show the userfile's own arguments too, when there is a userfile to read
+        load_userfiles(find_userfiles(",".join(userfile_paths(argv, environ, cwd, home)), cwd))
+        _fire_init_command_line_parser(parser)
+    except SwarmError:
+        pass
+    parser.print_help()
+    return 0
+
+
+def _list_user_classes(userfiles: Userfiles) -> None:
+    print("Available user classes:")
+    for name in userfiles.user_classes:
+        print(f"    {name}")
+
+
+def _show_task_ratio(user_classes: list[type[User]], options: argparse.Namespace) -> int:
+    users = options.num_users or 1
+    if options.show_task_ratio_json:
+        print_task_ratio_json(user_classes, users)
+    else:
+        print_task_ratio(user_classes, users, total=False)
+        print_task_ratio(user_classes, users, total=True)
+    return 0
+

@@ -1,0 +1,136 @@
+"""A test run without the web UI: start, report progress, stop on time or signal, report.
+
+Whatever ends the run — ``-t`` expiring, Ctrl-C, SIGTERM, ``StopTest`` or the users all
+stopping — it ends the same way: users stopped, the final statistics printed, every requested
+report written, ``quitting`` and ``quit`` fired, and an exit code that tells CI what happened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import time
+from collections.abc import Callable
+
+import gevent
+
+from swarm.env import Environment
+from swarm.reports.console import print_lines, print_summary, progress_line
+from swarm.reports.csv import CsvReport
+from swarm.reports.json import print_json, write_json_file
+from swarm.runners.base import STATE_STOPPED, Runner
+from swarm.stats import CONSOLE_STATS_INTERVAL_SEC, HISTORY_STATS_INTERVAL_SEC
+from swarm.stats.tables import stats_table
+
+logger = logging.getLogger(__name__)
+
+
+class HeadlessRun:
+    """One headless test: ``run()`` returns the process exit code."""
+
+    def __init__(self, environment: Environment, options: argparse.Namespace) -> None:
+        self.env = environment
+        self.options = options
+        self.runner: Runner = environment.runner or environment.create_local_runner()
+        self.csv = (
+            CsvReport(environment.stats, options.csv_prefix, options.csv_full_history)
+            if options.csv_prefix
+            else None
+        )
+        self.started = time.monotonic()
+        self._stopping = False
+
+    def run(self) -> int:
+        users = self.options.num_users if self.options.num_users is not None else 1
+        rate = self.options.spawn_rate if self.options.spawn_rate is not None else 1.0
+        run_time = self.options.run_time
+        self._install_signal_handlers()
+        logger.info("Starting a test: %d users at %g/s%s", users, rate, _for(run_time))
+        self.runner.start(users, rate)
+        self.runner.spawn_in_background(self._every, HISTORY_STATS_INTERVAL_SEC, self._history)
+        self.runner.spawn_in_background(self._every, CONSOLE_STATS_INTERVAL_SEC, self._console)
+        if run_time:
+            self.runner.spawn_in_background(self._stop_after, run_time)
+        self.runner.greenlet.join()
+        return self.finish()
+
+    def quit(self, reason: str) -> None:
+        """End the run (once): stop the users and let ``run`` write the reports."""
+        if self._stopping:
+            return
+        self._stopping = True
+        logger.info("%s: stopping the test", reason)
+        gevent.spawn(self.runner.quit)
+
+    def finish(self) -> int:
+        """Final statistics, reports and events; returns the exit code."""
+        if self.runner.state != STATE_STOPPED:
+            self.runner.quit()
+        self._history()
+        print_summary(self.env.stats)
+        self._write_reports()
+        self.env.events.quitting.fire(environment=self.env)
+        code = exit_code(self.env, self.runner, self.options.exit_code_on_error)
+        self.env.events.quit.fire(exit_code=code)
+        logger.info("Exiting with code %d", code)
+        return code
+
+    def _write_reports(self) -> None:
+        stats = self.env.stats
+        if self.csv is not None:
+            self.csv.write_final()
+        if self.options.json_file:
+            write_json_file(stats, self.options.json_file)
+        if self.options.json:
+            print_json(stats, sys.stdout)
+
+    def _install_signal_handlers(self) -> None:
+        gevent.signal_handler(signal.SIGTERM, self.quit, "SIGTERM received")
+        gevent.signal_handler(signal.SIGINT, self.quit, "Ctrl-C received")
+
+    def _stop_after(self, seconds: float) -> None:
+        gevent.sleep(seconds)
+        self.quit(f"Run time limit ({seconds:g}s) reached")
+
+    def _every(self, interval: float, fn: Callable[[], None]) -> None:
+        while True:
+            gevent.sleep(interval)
+            fn()
+
+    def _history(self) -> None:
+        now = time.time()
+        self.env.stats.record_history(now, self.runner.user_count)
+        if self.csv is not None:
+            self.csv.write_history_row(now, self.runner.user_count)
+
+    def _console(self) -> None:
+        elapsed = time.monotonic() - self.started
+        line = progress_line(
+            self.env.stats,
+            elapsed,
+            self.options.run_time,
+            self.runner.user_count,
+            self.runner.target_user_count,
+        )
+        if self.options.only_summary:
+            print_lines([line])
+        else:
+            print_lines([line, *stats_table(self.env.stats, current=True), ""])
+
+
+def exit_code(env: Environment, runner: Runner, code_on_error: int) -> int:
+    """Locust's exit codes: the environment's choice, 2 for crashes, then failures, else 0."""
+    if env.process_exit_code is not None:
+        return env.process_exit_code
+    crashed = env.events.listener_errors or runner.unhandled_exceptions or env.stats.exceptions
+    if crashed:
+        return 2
+    if env.stats.total.num_failures:
+        return code_on_error
+    return 0
+
+
+def _for(run_time: float | None) -> str:
+    return f" for {run_time:g}s" if run_time else " until stopped (Ctrl-C)"

@@ -1,0 +1,296 @@
+"""HTTP for users: ``HttpSession``, a ``requests.Session`` that reports every request, and
+``HttpUser``, a user with one such session as its ``client``.
+
+A request through an ``HttpSession`` never raises for a bad status or a failed connection:
+it fires the request event (one fire per request, redirects included) and returns a
+``ResponseContextManager`` (see ``swarm.protocols.http_response`` for how a request is judged).
+Connection errors and timeouts give a response with ``status_code`` 0 and ``error`` set.
+Malformed URLs (``MissingSchema``, ``InvalidSchema``, ``InvalidURL``) are bugs in the userfile,
+not failures of the target, and are raised, as in Locust.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, ClassVar
+from urllib.parse import unquote, urlparse, urlunparse
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests.auth import HTTPBasicAuth
+from requests.exceptions import InvalidSchema, InvalidURL, MissingSchema, RequestException
+from urllib3 import PoolManager
+
+from swarm.event import EventHook
+from swarm.exceptions import CONTROL_FLOW, SwarmError
+from swarm.protocols.http_response import ResponseContextManager, RestResponseContextManager
+from swarm.user.users import User
+
+_ABSOLUTE_URL = re.compile(r"^https?://", re.IGNORECASE)
+
+# Never mutated: the default `context` argument, so that a call without one copies nothing.
+_NO_CONTEXT: Mapping[str, Any] = {}
+
+_JSON = "application/json"
+
+NO_HOST_MESSAGE = (
+    "You must specify the base host. Either in the host attribute in the User class, "
+    "or on the command line using the --host option."
+)
+
+
+class HttpSession(requests.Session):
+    """A ``requests.Session`` that fires ``request_event`` for every request it makes.
+
+    ``url`` arguments may be paths, joined to ``base_url`` (absolute http(s) URLs are used as
+    they are). Credentials in ``base_url`` (``http://user:pass@host``) become basic auth.
+    Cookies persist across the requests of one session, so one session stands for one user.
+
+    Besides requests' own arguments, every request method takes ``name`` (the label in the
+    statistics; default: the requested path with its query string, before any redirect),
+    ``catch_response`` (return a response to judge in a with-block) and ``context`` (merged
+    over ``user.context()`` into the event's ``context``).
+    """
+
+    def __init__(
+        self,
+        base_url: str | None,
+        request_event: EventHook,
+        user: User | None = None,
+        pool_manager: PoolManager | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.base_url = base_url
+        self.request_event = request_event
+        self.user = user
+        #: The name that requests without ``name=`` get, set by ``rename_request``.
+        self.request_name: str | None = None
+        if base_url:
+            self._take_credentials(base_url)
+        adapter = SwarmHttpAdapter(pool_manager=pool_manager)
+        self.mount("https://", adapter)
+        self.mount("http://", adapter)
+
+    def _take_credentials(self, base_url: str) -> None:
+        parsed = urlparse(base_url)
+        if not (parsed.username and parsed.password):
+            return
+        netloc = parsed.netloc.rpartition("@")[2]
+        self.base_url = urlunparse(parsed._replace(netloc=netloc))
+        # URL credentials are percent-encoded; the Authorization header carries them raw.
+        self.auth = HTTPBasicAuth(unquote(parsed.username), unquote(parsed.password))
+
+    @contextmanager
+    def rename_request(self, name: str) -> Iterator[None]:
+        """Name every request made inside the block ``name`` (unless it passes ``name=``)."""
+        self.request_name = name
+        try:
+            yield
+        finally:
+            self.request_name = None
+
+    def request(  # type: ignore[override] -- adds Locust's name, catch_response and context
+        self,
+        method: str,
+        url: str | bytes,
+        name: str | None = None,
+        catch_response: bool = False,
+        context: Mapping[str, Any] = _NO_CONTEXT,
+        **kwargs: Any,
+    ) -> ResponseContextManager:
+        """Send one request, fire the request event for it (now, or at the end of the
+        with-block with ``catch_response=True``) and return its response.
+
+        The event's ``response_time`` is the time (ms) until the body was read (until the
+        headers with ``stream=True``); ``response_length`` is the body's length, or with
+        ``stream=True`` the Content-Length header (0 without one).
+        """
+        if not name:
+            name = self.request_name
+        if isinstance(url, bytes):
+            url = url.decode()
+        full_url = url if _ABSOLUTE_URL.match(url) else f"{self.base_url}{url}"
+
+        start_time = time.time()
+        start = time.perf_counter()
+        try:
+            response: requests.Response = super().request(method, full_url, **kwargs)
+        except (MissingSchema, InvalidSchema, InvalidURL):
+            raise
+        except RequestException as e:
+            response = ResponseContextManager.from_error(e)
+        response_time = (time.perf_counter() - start) * 1000
+
+        # Named and located by the request as sent, before any redirect.
+        sent = (response.history[0] if response.history else response).request
+        if sent is not None:
+            full_url = str(sent.url)
+            name = name or sent.path_url
+        request_meta = {
+            "request_type": method,
+            "name": name or url,
+            "response_time": response_time,
+            "response_length": _length(response, kwargs.get("stream")),
+            "response": response,
+            "context": self._context(context),
+            "exception": None,
+            "start_time": start_time,
+            "url": full_url,
+        }
+        result = ResponseContextManager.adopt(
+            response, self.request_event, request_meta, catch_response
+        )
+        if not catch_response:
+            result.__exit__(None, None, None)
+        return result
+
+    def _context(self, context: Mapping[str, Any]) -> dict[str, Any]:
+        if self.user is not None:
+            return {**self.user.context(), **context}
+        return dict(context)
+
+    def get(self, url: str | bytes, **kwargs: Any) -> ResponseContextManager:  # type: ignore[override] -- returns the subclass, takes Locust's arguments
+        """Send a GET request (redirects followed)."""
+        kwargs.setdefault("allow_redirects", True)
+        return self.request("GET", url, **kwargs)
+
+    def options(self, url: str | bytes, **kwargs: Any) -> ResponseContextManager:  # type: ignore[override] -- as get
+        """Send an OPTIONS request (redirects followed)."""
+        kwargs.setdefault("allow_redirects", True)
+        return self.request("OPTIONS", url, **kwargs)
+
+    def head(self, url: str | bytes, **kwargs: Any) -> ResponseContextManager:  # type: ignore[override] -- as get
+        """Send a HEAD request (redirects not followed)."""
+        kwargs.setdefault("allow_redirects", False)
+        return self.request("HEAD", url, **kwargs)
+
+    def post(  # type: ignore[override] -- as get
+        self, url: str | bytes, data: Any = None, json: Any = None, **kwargs: Any
+    ) -> ResponseContextManager:
+        """Send a POST request."""
+        return self.request("POST", url, data=data, json=json, **kwargs)
+
+    def put(self, url: str | bytes, data: Any = None, **kwargs: Any) -> ResponseContextManager:  # type: ignore[override] -- as get
+        """Send a PUT request."""
+        return self.request("PUT", url, data=data, **kwargs)
+
+    def patch(self, url: str | bytes, data: Any = None, **kwargs: Any) -> ResponseContextManager:  # type: ignore[override] -- as get
+        """Send a PATCH request."""
+        return self.request("PATCH", url, data=data, **kwargs)
+
+    def delete(self, url: str | bytes, **kwargs: Any) -> ResponseContextManager:  # type: ignore[override] -- as get
+        """Send a DELETE request."""
+        return self.request("DELETE", url, **kwargs)
+
+    @contextmanager
+    def rest(
+        self, method: str, url: str, headers: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> Iterator[RestResponseContextManager]:
+        """A JSON request judged in a with-block: ``with client.rest("POST", "/x", json=...)``.
+
+        ``Content-Type`` and ``Accept`` default to ``application/json``; the response's ``js``
+        is its parsed JSON body (None for an empty or non-JSON body, which marks the request
+        failed). An exception raised in the block (an ``assert`` included) marks the request
+        failed with a message saying what and where, instead of ending the task; swarm's
+        control-flow signals (``StopUser``, ...) pass through.
+        """
+        headers = dict(headers) if headers else {}
+        if "Content-Type" not in headers and "content-type" not in headers:
+            headers["Content-Type"] = _JSON
+        if "Accept" not in headers and "accept" not in headers:
+            headers["Accept"] = _JSON
+        with self.request(method, url, catch_response=True, headers=headers, **kwargs) as r:
+            r.__class__ = RestResponseContextManager
+            response: RestResponseContextManager = r  # type: ignore[assignment] -- re-classed above
+            response.parse_json()
+            try:
+                yield response
+            except CONTROL_FLOW:
+                raise
+            except Exception as e:
+                response.fail_from_block(e)
+
+    @contextmanager
+    def rest_(
+        self, method: str, url: str, name: str | None = None, **kwargs: Any
+    ) -> Iterator[RestResponseContextManager]:
+        """``rest`` with a ``_=<epoch ms>`` query parameter, to get past caches.
+
+        The request is named ``url`` followed by ``_=...`` unless ``name`` is given.
+        """
+        separator = "&" if "?" in url else "?"
+        if name is None:
+            name = f"{url}{separator}_=..."
+        stamped = f"{url}{separator}_={int(time.time() * 1000)}"
+        with self.rest(method, stamped, name=name, **kwargs) as response:
+            yield response
+
+
+def _length(response: requests.Response, stream: object) -> int:
+    """The body length; with streaming, the announced one, so the body stays unread."""
+    if not stream:
+        return len(response.content or b"")
+    try:
+        return int(response.headers.get("content-length") or 0)
+    except ValueError:
+        return 0
+
+
+class SwarmHttpAdapter(HTTPAdapter):
+    """requests' adapter, with a connection pool manager that may be shared between users."""
+
+    def __init__(self, pool_manager: PoolManager | None = None, **kwargs: Any) -> None:
+        self._shared_pool_manager = pool_manager
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        if self._shared_pool_manager is None:
+            super().init_poolmanager(*args, **kwargs)
+        else:
+            self.poolmanager = self._shared_pool_manager
+
+
+class HttpUser(User):
+    """A user whose ``client`` is an ``HttpSession`` on its ``host``: one cookie jar and one
+    connection pool per user (or ``pool_manager``, shared by every user of the class).
+    """
+
+    abstract = True
+    #: A urllib3 PoolManager shared by the users of this class; None gives each user its own.
+    pool_manager: ClassVar[PoolManager | None] = None
+    client: HttpSession
+
+    def __init__(self, environment: Any) -> None:
+        super().__init__(environment)
+        if not self.host:
+            raise SwarmError(NO_HOST_MESSAGE)
+        self.client = HttpSession(
+            base_url=self.host,
+            request_event=environment.events.request,
+            user=self,
+            pool_manager=self.pool_manager,
+        )
+        # As in Locust: proxies, .netrc and CA bundles from the environment are not read for
+        # simulated users, which also spares that lookup on every request.
+        self.client.trust_env = False
+
+    @contextmanager
+    def rest(
+        self, method: str, url: str, headers: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> Iterator[RestResponseContextManager]:
+        """``self.client.rest(...)``: a JSON request judged in a with-block."""
+        with self.client.rest(method, url, headers=headers, **kwargs) as response:
+            yield response
+
+    @contextmanager
+    def rest_(
+        self, method: str, url: str, name: str | None = None, **kwargs: Any
+    ) -> Iterator[RestResponseContextManager]:
+        """``self.client.rest_(...)``: ``rest`` with a cache-busting ``_=`` parameter."""
+        with self.client.rest_(method, url, name=name, **kwargs) as response:
+            yield response

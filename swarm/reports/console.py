@@ -1,0 +1,72 @@
+"""What a headless run prints: the live progress line and the final summary."""
+
+from __future__ import annotations
+
+from swarm.log import console_logger
+from swarm.stats import RequestStats
+from swarm.stats.tables import errors_table, percentiles_table, stats_table
+
+
+def format_duration(seconds: float) -> str:
+    """``75`` -> ``1m15s``; ``3725`` -> ``1h02m05s``; whole seconds."""
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m{secs:02d}s"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+def progress_line(
+    stats: RequestStats, elapsed: float, run_time: float | None, users: int, target: int | None
+) -> str:
+    """One line: elapsed / total time, users, current req/s and failures."""
+    clock = format_duration(elapsed)
+    if run_time:
+        clock += f" / {format_duration(run_time)}"
+    total = stats.total
+    wanted = f"/{target}" if target is not None and target != users else ""
+    failures = total.num_failures
+    ratio = f" ({failures / total.num_requests:.1%})" if total.num_requests else ""
+    return (
+        f"[{clock}] users {users}{wanted} | {total.current_rps:,.1f} req/s | "
+        f"{total.num_requests:,} requests | {failures:,} failures{ratio}"
+    )
+
+
+def exceptions_table(stats: RequestStats) -> list[str]:
+    """Exceptions raised by user code, most frequent first, with their last frame."""
+    rows = sorted(stats.exceptions.values(), key=lambda e: -e["count"])
+    if not rows:
+        return []
+    lines = ["Exceptions in user code:", f"{'# occurrences':<15} exception"]
+    lines.append("-" * 80)
+    for row in rows:
+        lines.append(f"{row['count']:<15} {row['msg']}")
+        last = [line for line in row["traceback"].strip().splitlines() if line.strip()]
+        if last:
+            lines.extend(f"{'':<15} {line}" for line in last[-2:])
+    lines.append("-" * 80)
+    return lines
+
+
+def print_lines(lines: list[str]) -> None:
+    for line in lines:
+        console_logger.info(line)
+
+
+def print_summary(stats: RequestStats) -> None:
+    """The end-of-run report: totals table, percentiles, errors and exceptions."""
+    print_lines(stats_table(stats, current=False))
+    console_logger.info("")
+    print_lines(percentiles_table(stats))
+    errors = errors_table(stats)
+    if errors:
+        console_logger.info("")
+        print_lines(errors)
+    exceptions = exceptions_table(stats)
+    if exceptions:
+        console_logger.info("")
+        print_lines(exceptions)

@@ -1,0 +1,218 @@
+"""What every runner shares: its state, its users, and the bookkeeping around a test.
+
+A runner owns the users of one process (the local runner) or coordinates other processes
+(the master, later). It feeds nothing into the statistics itself: the Environment wires the
+request event to ``environment.stats``. The runner records user-code exceptions, tracks
+which users run, and starts and stops a test.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import gevent
+import psutil
+from gevent.pool import Group
+
+from swarm.exceptions import StopTest
+from swarm.runners.usage import UsageMonitor
+
+if TYPE_CHECKING:
+    from swarm.env import Environment
+    from swarm.stats import RequestStats
+    from swarm.user import User
+
+logger = logging.getLogger(__name__)
+
+STATE_INIT = "ready"
+STATE_SPAWNING = "spawning"
+STATE_RUNNING = "running"
+STATE_CLEANUP = "cleanup"
+STATE_STOPPING = "stopping"
+STATE_STOPPED = "stopped"
+STATE_MISSING = "missing"
+
+#: Seconds between two reads of this process's CPU and memory.
+USAGE_MONITOR_INTERVAL = 5.0
+
+
+class Runner:
+    """Base class of the runners: state, users by class, exceptions, usage monitoring."""
+
+    def __init__(self, environment: Environment) -> None:
+        self.environment = environment
+        #: The runner's own greenlets; joining it waits for the runner to quit.
+        self.greenlet = Group()
+        self.user_greenlets = Group()
+        self.state = STATE_INIT
+        self.target_user_count: int | None = None
+        self.spawn_rate: float = 0.0
+        self.spawning_greenlet: gevent.Greenlet | None = None
+        #: Users by class name, oldest first: ramp-down stops the newest.
+        self._users: dict[str, list[User]] = {}
+        self.unhandled_exceptions = 0
+        self.usage = UsageMonitor()
+        self.current_cpu_usage = 0.0
+        self.current_memory_usage = 0
+        self.cpu_warning_emitted = False
+        self._process = psutil.Process()
+        environment.events.user_error.add_listener(self._on_user_error)
+        self.greenlet.spawn(self._monitor_usage).link_exception(self._on_runner_crash)
+
+    def __del__(self) -> None:  # a runner that is dropped should not keep its greenlets
+        if getattr(self, "greenlet", None) is not None and len(self.greenlet):
+            self.greenlet.kill(block=False)
+
+    # -- what the CLI, the web UI and userfiles read -------------------------------------------
+
+    @property
+    def stats(self) -> RequestStats:
+        return self.environment.stats
+
+    @property
+    def errors(self) -> dict[Any, Any]:
+        return self.stats.errors
+
+    @property
+    def exceptions(self) -> dict[Any, Any]:
+        return self.stats.exceptions
+
+    @property
+    def user_count(self) -> int:
+        """How many users are alive now."""
+        return sum(len(users) for users in self._users.values())
+
+    @property
+    def user_classes_count(self) -> dict[str, int]:
+        return {name: len(users) for name, users in self._users.items() if users}
+
+    @property
+    def user_classes(self) -> list[type[User]]:
+        return self.environment.user_classes
+
+    @property
+    def user_classes_by_name(self) -> dict[str, type[User]]:
+        return {cls.__name__: cls for cls in self.user_classes}
+
+    # -- starting and stopping users ---------------------------------------------------------
+
+    def spawn_users(self, counts: dict[str, int]) -> None:
+        """Start ``counts[name]`` more users of each named class."""
+        classes = self.user_classes_by_name
+        for name, count in counts.items():
+            for _ in range(count):
+                user = classes[name](self.environment)
+                self._users.setdefault(name, []).append(user)
+                greenlet = user.start(self.user_greenlets)
+                greenlet.link(lambda g, u=user, n=name: self._forget(n, u))
+                greenlet.link_exception(self._on_user_crash)
+
+    def stop_users(self, counts: dict[str, int]) -> None:
+        """Stop ``counts[name]`` users of each named class, newest first.
+
+        Users finish their current task within ``environment.stop_timeout`` seconds; those
+        still running then are killed. This returns at once; stopping goes on in the background.
+        """
+        stopping = []
+        for name, count in counts.items():
+            users = self._users.get(name, [])
+            victims = users[len(users) - count :] if count else []
+            del users[len(users) - len(victims) :]
+            stopping.extend(victims)
+        if stopping:
+            self.greenlet.spawn(self._stop_gracefully, stopping)
+
+    def _stop_gracefully(self, users: list[User]) -> None:
+        timeout = self.environment.stop_timeout or 0
+        pending = [u for u in users if not u.stop(force=timeout <= 0)]
+        if not pending:
+            return
+        greenlets = [u.greenlet for u in pending if u.greenlet is not None]
+        gevent.joinall(greenlets, timeout=timeout)
+        for user in pending:
+            if user.greenlet is not None and not user.greenlet.dead:
+                user.stop(force=True)
+
+    def stop_all_users(self) -> None:
+        """Stop every user (gracefully within stop_timeout) and wait until all are gone."""
+        users = [u for group in self._users.values() for u in group]
+        self._users.clear()
+        self._stop_gracefully(users)
+        self.user_greenlets.join()
+
+    def _forget(self, name: str, user: User) -> None:
+        users = self._users.get(name)
+        if users and user in users:
+            users.remove(user)
+
+    # -- errors ------------------------------------------------------------------------------
+
+    def _on_user_error(
+        self, user_instance: User, exception: BaseException, tb: TracebackType | None
+    ) -> None:
+        self.log_exception("local", repr(exception), "".join(traceback.format_tb(tb)))
+
+    def log_exception(self, node_id: str, msg: str, formatted_tb: str) -> None:
+        """Count one exception from user code (Locust's signature)."""
+        self.stats.log_exception(msg, formatted_tb, node=node_id)
+
+    def _on_user_crash(self, greenlet: gevent.Greenlet) -> None:
+        error = greenlet.exception
+        if isinstance(error, StopTest):
+            logger.info("StopTest raised by a user: stopping the test")
+            self.greenlet.spawn(self.stop_test_from_user)
+            return
+        self.unhandled_exceptions += 1
+        logger.error("A user crashed: %r", error)
+
+    def _on_runner_crash(self, greenlet: gevent.Greenlet) -> None:
+        self.unhandled_exceptions += 1
+        logger.error(
+            "Unhandled exception in a runner greenlet:\n%s",
+            "".join(traceback.format_exception(greenlet.exception)),
+        )
+
+    def stop_test_from_user(self) -> None:
+        """What ``StopTest`` does: in a headless run, quit; otherwise stop the test."""
+        self.quit()
+
+    # -- monitoring ----------------------------------------------------------------------------
+
+    def _monitor_usage(self) -> None:
+        self._process.cpu_percent()  # the first reading only starts the measurement
+        while True:
+            gevent.sleep(USAGE_MONITOR_INTERVAL)
+            self._read_usage()
+
+    def _read_usage(self) -> None:
+        cpu = self._process.cpu_percent()
+        memory = self._process.memory_info().rss
+        self.current_cpu_usage, self.current_memory_usage = cpu, memory
+        events = self.environment.events
+        events.usage_monitor.fire(environment=self.environment, cpu_usage=cpu, memory_usage=memory)
+        warning = self.usage.check(cpu)
+        if warning:
+            self.cpu_warning_emitted = True
+            logger.warning(warning)
+            events.cpu_warning.fire(environment=self.environment, cpu_usage=cpu, message=warning)
+
+    # -- the test's life cycle (subclasses fill these in) ------------------------------------
+
+    def start(self, user_count: int, spawn_rate: float, wait: bool = False) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def quit(self) -> None:
+        raise NotImplementedError
+
+    def spawn_in_background(self, fn: Callable[..., Any], *args: Any) -> gevent.Greenlet:
+        """Run ``fn`` in one of the runner's greenlets; a crash is logged and counted."""
+        greenlet = self.greenlet.spawn(fn, *args)
+        greenlet.link_exception(self._on_runner_crash)
+        return greenlet
