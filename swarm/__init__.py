@@ -1,4 +1,8 @@
-"""swarm: distributed load testing in plain Python, a drop-in successor to Locust."""
+"""swarm: distributed load testing in plain Python, a drop-in successor to Locust.
+
+The names a userfile imports live here (``from swarm import HttpUser, task, between``);
+everything else is in submodules.
+"""
 
 from gevent import monkey
 
@@ -6,10 +10,59 @@ if not monkey.is_module_patched("socket"):
     # Every socket must be cooperative before requests (and urllib3) are imported.
     monkey.patch_all()
 
-from swarm.__version__ import __version__  # noqa: E402 -- after the monkey patch
-from swarm.event import Events  # noqa: E402 -- after the monkey patch
+# The imports below come after the monkey patch on purpose.
+from swarm.__version__ import __version__  # noqa: E402
+from swarm.event import Events  # noqa: E402
 
 #: The hooks userfiles listen to (``@events.test_start.add_listener``).
 events = Events()
 
-__all__ = ["__version__", "events"]
+from swarm.debug import run_single_user  # noqa: E402
+from swarm.exceptions import (  # noqa: E402
+    InterruptTaskSet,
+    RescheduleTask,
+    RescheduleTaskImmediately,
+    StopTest,
+    StopUser,
+)
+from swarm.protocols.http import HttpUser  # noqa: E402
+from swarm.user import (  # noqa: E402
+    MarkovTaskSet,
+    SequentialTaskSet,
+    TaskSet,
+    User,
+    between,
+    constant,
+    constant_pacing,
+    constant_throughput,
+    poisson,
+    tag,
+    task,
+    transition,
+    transitions,
+)
+
+__all__ = [
+    "HttpUser",
+    "InterruptTaskSet",
+    "MarkovTaskSet",
+    "RescheduleTask",
+    "RescheduleTaskImmediately",
+    "SequentialTaskSet",
+    "StopTest",
+    "StopUser",
+    "TaskSet",
+    "User",
+    "__version__",
+    "between",
+    "constant",
+    "constant_pacing",
+    "constant_throughput",
+    "events",
+    "poisson",
+    "run_single_user",
+    "tag",
+    "task",
+    "transition",
+    "transitions",
+]

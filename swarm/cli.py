@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import swarm
-from swarm.argument_parser import build_parser
+from swarm.argument_parser import EXIT_USAGE, build_parser
 from swarm.config import parse_options, userfile_paths
 from swarm.env import Environment
 from swarm.exceptions import ConfigError, SwarmError, UserfileError
@@ -39,10 +39,10 @@ def run(argv: list[str]) -> int:
         return _run(argv)
     except SwarmError as e:
         print(f"swarm: error: {e}", file=sys.stderr)
-        return 1
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("swarm: interrupted before the test started", file=sys.stderr)
-        return 1
+        return EXIT_USAGE
 
 
 def _run(argv: list[str]) -> int:

@@ -35,7 +35,7 @@ class HeadlessRun:
         self.options = options
         self.runner: Runner = environment.runner or environment.create_local_runner()
         self.csv = (
-            CsvReport(environment.stats, options.csv_prefix, options.csv_full_history)
+            CsvReport(environment.stats, options.csv_prefix, options.stats_history_enabled)
             if options.csv_prefix
             else None
         )

@@ -2,7 +2,7 @@
 ``HttpUser``, a user with one such session as its ``client``.
 
 A request through an ``HttpSession`` never raises for a bad status or a failed connection:
-it fires the request event (one fire per request, redirects included) and returns a
+it fires the request event once (a followed chain of redirects is one request) and returns a
 ``ResponseContextManager`` (see ``swarm.protocols.http_response`` for how a request is judged).
 Connection errors and timeouts give a response with ``status_code`` 0 and ``error`` set.
 Malformed URLs (``MissingSchema``, ``InvalidSchema``, ``InvalidURL``) are bugs in the userfile,
@@ -26,8 +26,9 @@ from urllib3 import PoolManager
 
 from swarm.event import EventHook
 from swarm.exceptions import CONTROL_FLOW, SwarmError
+from swarm.protocols.http_prepare import environment_settings, prepare_request
 from swarm.protocols.http_response import ResponseContextManager, RestResponseContextManager
-from swarm.user.users import User
+from swarm.user.users import User, UserEnvironment
 
 _ABSOLUTE_URL = re.compile(r"^https?://", re.IGNORECASE)
 
@@ -94,13 +95,13 @@ class HttpSession(requests.Session):
         finally:
             self.request_name = None
 
-    def request(  # type: ignore[override] -- adds Locust's name, catch_response and context
+    def request(  # type: ignore[override]  # adds Locust's name, catch_response and context
         self,
         method: str,
         url: str | bytes,
         name: str | None = None,
         catch_response: bool = False,
-        context: Mapping[str, Any] = _NO_CONTEXT,
+        context: Mapping[str, Any] | None = _NO_CONTEXT,
         **kwargs: Any,
     ) -> ResponseContextManager:
         """Send one request, fire the request event for it (now, or at the end of the
@@ -149,41 +150,53 @@ class HttpSession(requests.Session):
             result.__exit__(None, None, None)
         return result
 
-    def _context(self, context: Mapping[str, Any]) -> dict[str, Any]:
-        if self.user is not None:
-            return {**self.user.context(), **context}
-        return dict(context)
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        """requests' own preparation, with fewer Python calls (see ``http_prepare``)."""
+        return prepare_request(self, request)
 
-    def get(self, url: str | bytes, **kwargs: Any) -> ResponseContextManager:  # type: ignore[override] -- returns the subclass, takes Locust's arguments
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> Any:
+        """requests' own merge of environment settings, short-cut without proxies."""
+        return environment_settings(
+            self, url, proxies=proxies, stream=stream, verify=verify, cert=cert
+        )
+
+    def _context(self, context: Mapping[str, Any] | None) -> dict[str, Any]:
+        if self.user is not None:
+            return {**self.user.context(), **(context or _NO_CONTEXT)}
+        return dict(context or _NO_CONTEXT)
+
+    def get(self, url: str | bytes, **kwargs: Any) -> ResponseContextManager:
         """Send a GET request (redirects followed)."""
         kwargs.setdefault("allow_redirects", True)
         return self.request("GET", url, **kwargs)
 
-    def options(self, url: str | bytes, **kwargs: Any) -> ResponseContextManager:  # type: ignore[override] -- as get
+    def options(self, url: str | bytes, **kwargs: Any) -> ResponseContextManager:
         """Send an OPTIONS request (redirects followed)."""
         kwargs.setdefault("allow_redirects", True)
         return self.request("OPTIONS", url, **kwargs)
 
-    def head(self, url: str | bytes, **kwargs: Any) -> ResponseContextManager:  # type: ignore[override] -- as get
+    def head(self, url: str | bytes, **kwargs: Any) -> ResponseContextManager:
         """Send a HEAD request (redirects not followed)."""
         kwargs.setdefault("allow_redirects", False)
         return self.request("HEAD", url, **kwargs)
 
-    def post(  # type: ignore[override] -- as get
+    def post(
         self, url: str | bytes, data: Any = None, json: Any = None, **kwargs: Any
     ) -> ResponseContextManager:
         """Send a POST request."""
         return self.request("POST", url, data=data, json=json, **kwargs)
 
-    def put(self, url: str | bytes, data: Any = None, **kwargs: Any) -> ResponseContextManager:  # type: ignore[override] -- as get
+    def put(self, url: str | bytes, data: Any = None, **kwargs: Any) -> ResponseContextManager:
         """Send a PUT request."""
         return self.request("PUT", url, data=data, **kwargs)
 
-    def patch(self, url: str | bytes, data: Any = None, **kwargs: Any) -> ResponseContextManager:  # type: ignore[override] -- as get
+    def patch(self, url: str | bytes, data: Any = None, **kwargs: Any) -> ResponseContextManager:
         """Send a PATCH request."""
         return self.request("PATCH", url, data=data, **kwargs)
 
-    def delete(self, url: str | bytes, **kwargs: Any) -> ResponseContextManager:  # type: ignore[override] -- as get
+    def delete(self, url: str | bytes, **kwargs: Any) -> ResponseContextManager:
         """Send a DELETE request."""
         return self.request("DELETE", url, **kwargs)
 
@@ -206,7 +219,7 @@ class HttpSession(requests.Session):
             headers["Accept"] = _JSON
         with self.request(method, url, catch_response=True, headers=headers, **kwargs) as r:
             r.__class__ = RestResponseContextManager
-            response: RestResponseContextManager = r  # type: ignore[assignment] -- re-classed above
+            response: RestResponseContextManager = r  # type: ignore[assignment]  # re-classed above
             response.parse_json()
             try:
                 yield response
@@ -242,7 +255,12 @@ def _length(response: requests.Response, stream: object) -> int:
 
 
 class SwarmHttpAdapter(HTTPAdapter):
-    """requests' adapter, with a connection pool manager that may be shared between users."""
+    """requests' adapter, with a connection pool manager that may be shared between users.
+
+    Without proxies for the request, requests' per-request proxy lookup (which parses the URL
+    twice) can only find none, so it is skipped; the connection and the request line are the
+    ones requests would use.
+    """
 
     def __init__(self, pool_manager: PoolManager | None = None, **kwargs: Any) -> None:
         self._shared_pool_manager = pool_manager
@@ -254,10 +272,35 @@ class SwarmHttpAdapter(HTTPAdapter):
         else:
             self.poolmanager = self._shared_pool_manager
 
+    def get_connection_with_tls_context(
+        self,
+        request: requests.PreparedRequest,
+        verify: Any,
+        proxies: Any = None,
+        cert: Any = None,
+    ) -> Any:
+        if proxies:
+            return super().get_connection_with_tls_context(request, verify, proxies, cert)
+        try:
+            host_params, pool_kwargs = self.build_connection_pool_key_attributes(
+                request, verify, cert
+            )
+        except ValueError as e:
+            raise InvalidURL(e, request=request) from e
+        return self.poolmanager.connection_from_host(**host_params, pool_kwargs=pool_kwargs)
+
+    def request_url(self, request: requests.PreparedRequest, proxies: Any) -> str:
+        if proxies:
+            return super().request_url(request, proxies)
+        return request.path_url
+
 
 class HttpUser(User):
     """A user whose ``client`` is an ``HttpSession`` on its ``host``: one cookie jar and one
     connection pool per user (or ``pool_manager``, shared by every user of the class).
+
+    Creating one without a host (class attribute or ``--host``) raises ``SwarmError``.
+    ``rest`` and ``rest_`` are the client's, for Locust's ``self.rest(...)``.
     """
 
     abstract = True
@@ -265,7 +308,7 @@ class HttpUser(User):
     pool_manager: ClassVar[PoolManager | None] = None
     client: HttpSession
 
-    def __init__(self, environment: Any) -> None:
+    def __init__(self, environment: UserEnvironment) -> None:
         super().__init__(environment)
         if not self.host:
             raise SwarmError(NO_HOST_MESSAGE)

@@ -73,7 +73,7 @@ class ResponseContextManager(requests.Response):
         response = cls()
         response.error = error
         response.status_code = 0
-        response.request = error.request  # type: ignore[assignment] -- None when never sent
+        response.request = error.request  # type: ignore[assignment]  # None when never sent
         return response
 
     @classmethod
@@ -86,7 +86,7 @@ class ResponseContextManager(requests.Response):
     ) -> ResponseContextManager:
         """Turn ``response`` into an instance of ``cls`` in place (no copy) and return it."""
         response.__class__ = cls
-        adopted: ResponseContextManager = response  # type: ignore[assignment] -- re-classed above
+        adopted: ResponseContextManager = response  # type: ignore[assignment]  # re-classed above
         adopted._request_event = request_event
         adopted.request_meta = request_meta
         adopted._catch_response = catch_response
@@ -102,7 +102,7 @@ class ResponseContextManager(requests.Response):
         self._entered = True
         return self
 
-    def __exit__(
+    def __exit__(  # type: ignore[override]  # returns whether the block's exception is swallowed
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
@@ -202,8 +202,7 @@ class RestResponseContextManager(ResponseContextManager):
             self.failure(self._assertion_message(error))
             return
         self.failure(
-            f"{type(error).__name__}: {error} at {_where(error)}. "
-            f"Response was {self._body_start()}"
+            f"{type(error).__name__}: {error} at {_where(error)}. Response was {self._body_start()}"
         )
 
     def _assertion_message(self, error: AssertionError) -> str:

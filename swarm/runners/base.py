@@ -115,7 +115,8 @@ class Runner:
         """Stop ``counts[name]`` users of each named class, newest first.
 
         Users finish their current task within ``environment.stop_timeout`` seconds; those
-        still running then are killed. This returns at once; stopping goes on in the background.
+        still running then are killed. Without a stop timeout the users are gone when this
+        returns; with one, stopping goes on in the background.
         """
         stopping = []
         for name, count in counts.items():
@@ -123,8 +124,12 @@ class Runner:
             victims = users[len(users) - count :] if count else []
             del users[len(users) - len(victims) :]
             stopping.extend(victims)
-        if stopping:
-            self.greenlet.spawn(self._stop_gracefully, stopping)
+        if not stopping:
+            return
+        if self.environment.stop_timeout:
+            self.spawn_in_background(self._stop_gracefully, stopping)
+        else:
+            self._stop_gracefully(stopping)
 
     def _stop_gracefully(self, users: list[User]) -> None:
         timeout = self.environment.stop_timeout or 0

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from math import frexp, ldexp
+from math import floor, frexp, ldexp
 from typing import Any
 
 #: Sub-buckets per power of two; a bucket's width is at most 1/SUB_BUCKETS of its lower bound.
@@ -35,7 +35,7 @@ def bucket_key(value_ms: float) -> int:
     128 sub-buckets (128..255) of the power of two ``e``.
     """
     m, e = frexp(value_ms)
-    return (e << _SHIFT) + int(m * _SCALE)
+    return (e << _SHIFT) + floor(m * _SCALE)
 
 
 def bucket_bounds(key: int) -> tuple[float, float]:
@@ -82,23 +82,41 @@ class Histogram:
         """Add one sample. Values ``<= 0`` (and NaN) count as exact zeros; it must be finite."""
         if value_ms > 0.0:
             m, e = frexp(value_ms)
-            key = (e << _SHIFT) + int(m * _SCALE)
-            counts = self.counts
-            counts[key] = counts.get(key, 0) + 1
+            # floor and a rare KeyError cost less than int() and dict.get on this path
+            key = (e << _SHIFT) + floor(m * _SCALE)
+            try:
+                self.counts[key] += 1
+            except KeyError:
+                self.counts[key] = 1
         else:
             value_ms = 0.0
             self.zeros += 1
         self.count += 1
         self.total += value_ms
-        if value_ms < self.min:
+        if value_ms < self.min:  # noqa: PLR1730 -- cheaper than min() on the per-request path
             self.min = value_ms
-        if value_ms > self.max:
+        if value_ms > self.max:  # noqa: PLR1730 -- cheaper than max() on the per-request path
             self.max = value_ms
 
     def record_many(self, values: Iterable[float]) -> None:
         """Add every value of ``values``."""
         for value in values:
             self.record(value)
+
+    def record_count(self, value_ms: float, n: int) -> None:
+        """Add ``n >= 0`` samples of the same value at once."""
+        if n <= 0:
+            return
+        if value_ms > 0.0:
+            key = bucket_key(value_ms)
+            self.counts[key] = self.counts.get(key, 0) + n
+        else:
+            value_ms = 0.0
+            self.zeros += n
+        self.count += n
+        self.total += value_ms * n
+        self.min = min(self.min, value_ms)
+        self.max = max(self.max, value_ms)
 
     def percentile(self, q: float) -> float:
         """The response time that a fraction ``q`` (0..1) of the samples did not exceed.
@@ -240,6 +258,8 @@ class Histogram:
             and self.max == other.max
             and math.isclose(self.total, other.total, rel_tol=1e-9, abs_tol=1e-9)
         )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: equal histograms can change apart
 
     def __repr__(self) -> str:
         return (

@@ -1,0 +1,305 @@
+"""``RequestStats``: the whole statistics model of one process.
+
+It holds one ``StatsEntry`` per (name, method), the Aggregated ``total``, the grouped failures
+(``errors``), the exceptions raised by user code, and a bounded history for charts. It is fed
+by the request event (``on_request``) and read by tables, reports and the web UI.
+
+Everything is capped: past ``max_names`` distinct (name, method) pairs, new names are counted
+in one overflow entry; past ``max_errors`` distinct errors (or exceptions), in one overflow
+error; the history keeps ``history_size`` records and, when full, halves its resolution
+instead of forgetting the start of the run. Each cap logs one warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from swarm.stats.entries import Clock, StatsEntry, log_to_entry_and_total
+from swarm.stats.errors import StatsError
+
+logger = logging.getLogger(__name__)
+
+#: The name of the total row, as in Locust.
+AGGREGATED = "Aggregated"
+
+_OVERFLOW_ERROR_KEY = "overflow"
+
+
+class RequestStats:
+    """Statistics of requests, failures and exceptions, with a bounded history.
+
+    ``on_request`` is the listener of the request event. ``clock`` gives epoch seconds; tests
+    pass a fake one. ``use_response_times_cache`` keeps the snapshots behind the *current*
+    percentiles (a worker, which never shows them, can turn it off).
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock = time.time,
+        max_names: int = 1000,
+        max_errors: int = 1000,
+        history_size: int = 3600,
+        use_response_times_cache: bool = True,
+    ) -> None:
+        self.clock = clock
+        self.max_names = max_names
+        self.max_errors = max_errors
+        self.use_response_times_cache = use_response_times_cache
+        self.entries: dict[tuple[str, str], StatsEntry] = {}
+        self.errors: dict[str, StatsError] = {}
+        self.exceptions: dict[str, dict[str, Any]] = {}
+        self.history: deque[dict[str, Any]] = deque(maxlen=max(history_size, 2))
+        self.total = self._new_entry(AGGREGATED, "")
+        self._history_stride = 1
+        self._history_calls = 0
+        self._warned: set[str] = set()
+
+    def _new_entry(self, name: str, method: str) -> StatsEntry:
+        return StatsEntry(self, name, method, self.use_response_times_cache)
+
+    # -- totals ---------------------------------------------------------------------------
+
+    @property
+    def num_requests(self) -> int:
+        return self.total.num_requests
+
+    @property
+    def num_none_requests(self) -> int:
+        return self.total.num_none_requests
+
+    @property
+    def num_failures(self) -> int:
+        return self.total.num_failures
+
+    @property
+    def fail_ratio(self) -> float:
+        return self.total.fail_ratio
+
+    @property
+    def last_request_timestamp(self) -> float | None:
+        return self.total.last_request_timestamp
+
+    @property
+    def start_time(self) -> float:
+        return self.total.start_time
+
+    # -- recording (hot path) ---------------------------------------------------------------
+
+    def on_request(
+        self,
+        request_type: str,
+        name: str,
+        response_time: float | None,
+        response_length: int,
+        *,
+        exception: BaseException | str | None = None,
+        response: Any = None,
+        context: Any = None,
+        start_time: Any = None,
+        url: Any = None,
+        **_: Any,
+    ) -> None:
+        """Listener of the request event: log the request and, if it failed, its error.
+
+        ``response``, ``context``, ``start_time`` and ``url`` are unused: naming them lets
+        Python bind the event's arguments without building a dict of leftovers (the hot path).
+        """
+        now = self.clock()
+        entry = self.entries.get((name, request_type)) or self._add_entry(name, request_type)
+        log_to_entry_and_total(entry, self.total, response_time, response_length, now)
+        if exception is not None:
+            self._log_error(entry, exception, now)
+
+    def log_request(
+        self, method: str, name: str, response_time: float | None, content_length: int
+    ) -> None:
+        """Count one request of ``name`` (``response_time`` in ms, None if unknown)."""
+        entry = self.entries.get((name, method)) or self._add_entry(name, method)
+        log_to_entry_and_total(entry, self.total, response_time, content_length, self.clock())
+
+    def log_error(self, method: str, name: str, error: BaseException | str | None) -> None:
+        """Count one failure of ``name`` and group its error."""
+        self._log_error(self.get(name, method), error, self.clock())
+
+    def _log_error(self, entry: StatsEntry, error: BaseException | str | None, now: float) -> None:
+        self.total.log_error(error, now)
+        entry.log_error(error, now)
+        key = StatsError.create_key(entry.method, entry.name, error)
+        stats_error = self.errors.get(key) or self._add_error(key, entry, error)
+        stats_error.occurred(now)
+
+    def log_exception(self, message: str, traceback: str, node: str = "local") -> None:
+        """Count one exception raised by user code, grouped by its traceback."""
+        key = hashlib.sha256(traceback.encode("utf-8")).hexdigest()
+        row = self.exceptions.get(key)
+        if row is None:
+            if len(self.exceptions) >= self.max_errors:
+                key = _OVERFLOW_ERROR_KEY
+                message = f"Other (more than {self.max_errors} distinct exceptions)"
+                traceback = ""
+                self._warn_once("exceptions", f"more than {self.max_errors} distinct exceptions")
+            row = self.exceptions.setdefault(
+                key, {"count": 0, "msg": message, "traceback": traceback, "nodes": set()}
+            )
+        row["count"] += 1
+        row["nodes"].add(node)
+
+    def get(self, name: str, method: str) -> StatsEntry:
+        """The entry of (name, method), created on first use (or the overflow entry)."""
+        return self.entries.get((name, method)) or self._add_entry(name, method)
+
+    def _add_entry(self, name: str, method: str) -> StatsEntry:
+        if len(self.entries) >= self.max_names:
+            self._warn_once(
+                "names",
+                f"more than {self.max_names} distinct request names: further names are counted "
+                f"in one entry; use name= to group URLs with ids",
+            )
+            name, method = f"Other (more than {self.max_names} names)", ""
+            existing = self.entries.get((name, method))
+            if existing is not None:
+                return existing
+        entry = self._new_entry(name, method)
+        self.entries[(name, method)] = entry
+        return entry
+
+    def _add_error(
+        self, key: str, entry: StatsEntry, error: BaseException | str | None
+    ) -> StatsError:
+        if len(self.errors) >= self.max_errors:
+            self._warn_once("errors", f"more than {self.max_errors} distinct errors")
+            key = _OVERFLOW_ERROR_KEY
+            overflow = self.errors.get(key)
+            if overflow is not None:
+                return overflow
+            name = f"Other (more than {self.max_errors} errors)"
+            self.errors[key] = StatsError("", name, "further distinct errors are counted here")
+            return self.errors[key]
+        self.errors[key] = StatsError(entry.method, entry.name, error)
+        return self.errors[key]
+
+    def _warn_once(self, what: str, message: str) -> None:
+        if what not in self._warned:
+            self._warned.add(what)
+            logger.warning(message)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def sorted_entries(self) -> list[StatsEntry]:
+        """The entries ordered by (name, method), without the Aggregated row."""
+        return [self.entries[key] for key in sorted(self.entries)]
+
+    def record_history(self, now: float, user_count: int) -> None:
+        """Append one point of the charts over time (total rates, current p50/p95, users).
+
+        When the history is full, every other point is dropped and from then on only every
+        other call is kept: the whole run stays visible at half the resolution.
+        """
+        self._history_calls += 1
+        if self._history_calls % self._history_stride:
+            return
+        self.history.append(self._history_point(now, user_count))
+        if len(self.history) == self.history.maxlen:
+            # Points are at calls that are multiples of the stride: keep every other one, so
+            # they stay evenly spaced at twice the stride.
+            kept = list(self.history)[1::2]
+            self.history.clear()
+            self.history.extend(kept)
+            self._history_stride *= 2
+
+    def _history_point(self, now: float, user_count: int) -> dict[str, Any]:
+        total = self.total
+        p50 = p95 = 0.0
+        if total.use_response_times_cache:
+            p50, p95 = total.current_histogram().percentiles((0.5, 0.95))
+        return {
+            "time": datetime.fromtimestamp(int(now), UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "timestamp": now,
+            "user_count": user_count,
+            "current_rps": total.current_rps,
+            "current_fail_per_sec": total.current_fail_per_sec,
+            "response_time_percentile_0.5": p50,
+            "response_time_percentile_0.95": p95,
+            "total_avg_response_time": round(total.avg_response_time, 2),
+            "num_requests": total.num_requests,
+            "num_failures": total.num_failures,
+        }
+
+    # -- resetting ---------------------------------------------------------------------------
+
+    def reset_all(self) -> None:
+        """Zero every entry and the total, forget errors and history (keep exceptions)."""
+        self.total.reset()
+        for entry in self.entries.values():
+            entry.reset()
+        self.errors = {}
+        self._clear_history()
+
+    def clear_all(self) -> None:
+        """Remove every entry, error, exception and history point: a new test."""
+        self.total = self._new_entry(AGGREGATED, "")
+        self.entries = {}
+        self.errors = {}
+        self.exceptions = {}
+        self._clear_history()
+
+    def _clear_history(self) -> None:
+        self.history.clear()
+        self._history_stride = 1
+        self._history_calls = 0
+
+    # -- shipping between nodes ---------------------------------------------------------------
+
+    def serialize_stats(self) -> list[dict[str, Any]]:
+        """``serialize()`` of each entry that saw a request or a failure (nothing is reset)."""
+        return [e.serialize() for e in self.entries.values() if e.num_requests or e.num_failures]
+
+    def serialize_errors(self) -> dict[str, dict[str, Any]]:
+        """Every grouped error by its key, as plain dicts."""
+        return {key: error.serialize() for key, error in self.errors.items()}
+
+    def take_report(self) -> dict[str, Any]:
+        """What a worker sends: entries, total and errors since the last report, then reset.
+
+        Keys ``stats``, ``stats_total``, ``errors`` as in Locust; ``merge_report`` on the
+        master adds them up.
+        """
+        report = {
+            "stats": [
+                e.get_stripped_report()
+                for e in self.entries.values()
+                if e.num_requests or e.num_failures
+            ],
+            "stats_total": self.total.get_stripped_report(),
+            "errors": self.serialize_errors(),
+        }
+        self.errors = {}
+        return report
+
+    def merge_report(
+        self,
+        stats: Iterable[Mapping[str, Any]],
+        stats_total: Mapping[str, Any] | None,
+        errors: Mapping[str, Mapping[str, Any]],
+    ) -> None:
+        """Add a worker's ``take_report()`` (its parts) to these statistics."""
+        for data in stats:
+            self.get(data["name"], data["method"]).extend(StatsEntry.unserialize(data))
+        if stats_total is not None:
+            self.total.extend(StatsEntry.unserialize(stats_total))
+        for key, data in errors.items():
+            incoming = StatsError.unserialize(data)
+            existing = self.errors.get(key)
+            if existing is not None:
+                existing.merge(incoming)
+            elif len(self.errors) < self.max_errors:
+                self.errors[key] = incoming
+            else:
+                self._add_error(key, self.total, None).merge(incoming)

@@ -1,0 +1,469 @@
+"""Tasks and task sets: ``@task``, ``@tag``, ``TaskSet`` and the loop that runs tasks.
+
+A task is a callable taking the User (or TaskSet) it runs on, or a TaskSet class, which then
+runs as a nested loop until it is interrupted. A class's ``tasks`` is always a flat list in
+which a task of weight ``w`` appears ``w`` times; it is built when the class is defined from
+the base classes' tasks, the class's own ``tasks`` (a list, a list of ``(task, weight)`` pairs
+or a ``{task: weight}`` dict) and its ``@task``-decorated members. Picking the next task is
+then a uniform choice from that list.
+
+The loop (``TaskSet.run``) picks a task, runs it and waits, until a control-flow signal ends
+it (see ``swarm.exceptions``). Any other exception from a task fires ``user_error`` and, with
+``environment.catch_exceptions`` (the default), is logged and the loop goes on after the wait;
+without it, the exception propagates.
+
+The decorators store what they know on the decorated object under Locust's attribute names
+(``locust_task_weight``, ``locust_tag_set``) so that tools written for Locust can read them.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, final, overload
+
+import gevent
+from gevent import GreenletExit
+
+from swarm.exceptions import (
+    InterruptTaskSet,
+    MissingWaitTimeError,
+    RescheduleTask,
+    RescheduleTaskImmediately,
+    StopTest,
+    StopUser,
+    SwarmError,
+    UserfileError,
+)
+from swarm.user import wait_time as _wait_time
+
+if TYPE_CHECKING:
+    from swarm.user.users import User
+
+logger = logging.getLogger(__name__)
+
+#: A task: a callable taking the User or TaskSet it runs on, or a TaskSet class.
+Task = Callable[..., Any]
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
+WEIGHT_ATTR = "locust_task_weight"
+TAGS_ATTR = "locust_tag_set"
+
+# The states of a user, kept on ``User._state`` and read by ``User.stop``.
+STATE_RUNNING = "running"
+STATE_WAITING = "waiting"
+STATE_STOPPING = "stopping"
+STATE_STOPPED = "stopped"
+
+# Signals that leave a TaskSet loop: it runs its on_stop and lets them through.
+_LEAVING = (StopUser, StopTest, GreenletExit)
+
+
+@overload
+def task(weight: F) -> F: ...
+
+
+@overload
+def task(weight: int = 1) -> Callable[[F], F]: ...
+
+
+def task(weight: F | int = 1) -> F | Callable[[F], F]:
+    """Declare a method, function or TaskSet class a task: ``@task`` or ``@task(weight)``.
+
+    A task of weight ``w`` is picked ``w`` times as often as one of weight 1; weight 0 declares
+    it but never runs it. A UserfileError for a weight that is not a non-negative int and for a
+    method named ``run`` (the task loop's own name).
+    """
+    if callable(weight):
+        return _mark_task(weight, 1)
+    _check_weight(weight, f"@task({weight!r})")
+    count = weight
+    return lambda decorated: _mark_task(decorated, count)
+
+
+def _mark_task(decorated: F, weight: int) -> F:
+    name = getattr(decorated, "__name__", repr(decorated))
+    _check_weight(weight, f"@task on {name}")
+    if name == "run":
+        raise UserfileError("run() is the task loop of users and task sets; it cannot be a task")
+    if name in ("on_start", "on_stop"):
+        logger.warning("%s is decorated with @task: it runs as a task and on its own", name)
+    setattr(decorated, WEIGHT_ATTR, weight)
+    return decorated
+
+
+def _check_weight(weight: object, where: str) -> None:
+    if isinstance(weight, bool) or not isinstance(weight, int) or weight < 0:
+        raise UserfileError(f"{where}: a task weight is a whole number >= 0, not {weight!r}")
+
+
+def tag(*tags: str) -> Callable[[F], F]:
+    """Tag a task, or every task of a TaskSet class, so ``--tags``/``--exclude-tags`` select it.
+
+    ``@tag("a", "b")``; a ValueError without a tag name (``@tag`` used bare).
+    """
+    if not tags or callable(tags[0]):
+        raise ValueError("@tag needs at least one tag name, as in @tag('checkout')")
+
+    def decorate(decorated: F) -> F:
+        _add_tags(decorated, set(tags))
+        return decorated
+
+    return decorate
+
+
+def _add_tags(target: Any, tags: set[str]) -> None:
+    # Only the target's own set is extended, never one it inherits from a base class.
+    own = vars(target).get(TAGS_ATTR, set())
+    setattr(target, TAGS_ATTR, own | tags)
+    if isinstance(target, type):
+        for member in set(getattr(target, "tasks", ())):
+            _add_tags(member, tags)
+
+
+def collect_tasks(cls: type, *, in_declaration_order: bool = False) -> list[Task]:
+    """The flat weighted task list of ``cls``: its bases' tasks, then its own.
+
+    By default the class's ``tasks`` attribute comes before its ``@task`` members (Locust's
+    order); ``in_declaration_order`` keeps the order in which they appear in the class body
+    (what SequentialTaskSet runs). A UserfileError names the class for a malformed declaration.
+    """
+    tasks: list[Task] = []
+    for base in cls.__bases__:
+        inherited = getattr(base, "tasks", None)
+        if isinstance(inherited, list):
+            tasks += inherited
+    declared: list[list[Task]] = []
+    for name, value in vars(cls).items():
+        weight = _declared_weight(value)
+        if name == "tasks":
+            # Locust's order puts the tasks attribute before the decorated members.
+            declared.insert(len(declared) if in_declaration_order else 0, _expand(cls, value))
+        elif weight is not None:
+            declared.append([value] * weight)
+    for group in declared:
+        tasks += group
+    return tasks
+
+
+def _declared_weight(value: object) -> int | None:
+    # vars(), not getattr(): a subclass of a decorated TaskSet is not itself a task, and objects
+    # answering every attribute (mocks) are not tasks either.
+    try:
+        return vars(value).get(WEIGHT_ATTR)
+    except TypeError:  # no __dict__: a number, a string, ...
+        return None
+
+
+def _expand(cls: type, declared: object) -> list[Task]:
+    if declared is None:
+        return []
+    where = f"{cls.__name__}.tasks"
+    if isinstance(declared, dict):
+        pairs: Iterable[Any] = declared.items()
+    elif isinstance(declared, (list, tuple)):
+        pairs = (item if isinstance(item, tuple) else (item, 1) for item in declared)
+    else:
+        raise UserfileError(
+            f"{where} must be a list, a list of (task, weight) pairs or a {{task: weight}} "
+            f"dict, not {type(declared).__name__}"
+        )
+    tasks: list[Task] = []
+    for pair in pairs:
+        if len(pair) != 2 or not callable(pair[0]):
+            raise UserfileError(f"{where}: {pair!r} is neither a task nor a (task, weight) pair")
+        _check_weight(pair[1], where)
+        tasks += [pair[0]] * pair[1]
+    return tasks
+
+
+def filter_tasks_by_tags(
+    task_holder: type,
+    tags: Iterable[str] | None = None,
+    exclude_tags: Iterable[str] | None = None,
+    checked: dict[Any, bool] | None = None,
+) -> bool:
+    """Keep in ``task_holder.tasks`` (a User or TaskSet class, changed in place) the tasks
+    that pass the tag filters, recursing into nested TaskSets; True when any task is left.
+
+    A task passes when it has one of ``tags`` (if given) and none of ``exclude_tags`` (if given).
+    A nested TaskSet passes when it keeps a task; a MarkovTaskSet is judged as a whole by the
+    tags on its class. ``checked`` remembers verdicts across calls, for task sets shared between
+    classes. A class left without tasks is logged as a warning: it cannot run. The tags may be
+    any iterable of names (the command line gives lists).
+    """
+    include = None if tags is None else frozenset(tags)
+    exclude = None if exclude_tags is None else frozenset(exclude_tags)
+    checked = {} if checked is None else checked
+    kept = []
+    for candidate in task_holder.tasks:  # type: ignore[attr-defined]  # any task holder class
+        if candidate not in checked:
+            checked[candidate] = _passes(candidate, include, exclude, checked)
+        if checked[candidate]:
+            kept.append(candidate)
+    task_holder.tasks = kept  # type: ignore[attr-defined]  # any task holder class
+    if not kept and getattr(task_holder, "_has_task_list", True):
+        logger.warning(
+            "%s has no tasks left after filtering by tags; it cannot run", task_holder.__name__
+        )
+        return False
+    return True
+
+
+def _passes(
+    candidate: Any,
+    tags: frozenset[str] | None,
+    exclude_tags: frozenset[str] | None,
+    checked: dict[Any, bool],
+) -> bool:
+    nested = taskset_class(candidate)
+    if nested is not None and nested._has_task_list:
+        filter_tasks_by_tags(nested, tags, exclude_tags, checked)
+        return bool(nested.tasks)
+    own: set[str] = getattr(candidate, TAGS_ATTR, set())
+    if tags is not None and not own & tags:
+        return False
+    return exclude_tags is None or not own & exclude_tags
+
+
+def pick(tasks: Sequence[T], rng: random.Random | None = None) -> T:
+    """One entry of ``tasks``, uniformly: a task listed ``w`` times is ``w`` times as likely.
+
+    O(1). ``rng`` draws the choice (the ``random`` module by default). An IndexError when
+    ``tasks`` is empty.
+    """
+    if rng is None:
+        return random.choice(tasks)
+    return rng.choice(tasks)
+
+
+def report_error(user: User, error: BaseException, where: str) -> None:
+    """Fire ``user_error`` for ``error`` and log it with its traceback.
+
+    The caller re-raises when ``user.environment.catch_exceptions`` is false.
+    """
+    user.environment.events.user_error.fire(
+        user_instance=user, exception=error, tb=error.__traceback__
+    )
+    if user.environment.catch_exceptions:
+        logger.error("%s in %s: %s", type(error).__name__, where, error, exc_info=error)
+
+
+class TaskSet:
+    """A set of tasks a user runs in a loop: pick one (weighted), run it, wait, repeat.
+
+    Set ``tasks`` or decorate methods with ``@task``; ``wait_time`` defaults to the user's.
+    A TaskSet class listed as a task runs nested: its loop replaces its parent's until one of
+    its tasks calls ``self.interrupt()``; its ``on_stop`` runs and the parent goes on (at once,
+    or after a wait with ``reschedule=False``). Tasks are called with the TaskSet as argument,
+    and ``self.user``/``self.client`` reach the user and its client.
+    """
+
+    tasks: ClassVar[list[Task]] = []
+    # False for task sets whose tasks are not a list (MarkovTaskSet): tag filtering and the
+    # task ratio treat them as one unit.
+    _has_task_list: ClassVar[bool] = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.tasks = cls._collect_tasks()
+
+    @classmethod
+    def _collect_tasks(cls) -> list[Task]:
+        return collect_tasks(cls)
+
+    def __init__(self, parent: User | TaskSet) -> None:
+        self._parent = parent
+        self._user: User = parent.user if isinstance(parent, TaskSet) else parent
+        self._task_queue: deque[Task] = deque()
+
+    @property
+    def user(self) -> User:
+        """The User running this task set."""
+        return self._user
+
+    @property
+    def parent(self) -> User | TaskSet:
+        """The TaskSet this one is nested in, or the User for a top-level task set."""
+        return self._parent
+
+    @property
+    def client(self) -> Any:
+        """The user's client (``self.user.client``)."""
+        return self.user.client  # type: ignore[attr-defined]  # set by clients' User classes
+
+    def on_start(self) -> None:
+        """Called when the user starts running this task set."""
+
+    def on_stop(self) -> None:
+        """Called when the user leaves this task set: interrupted, stopped or killed."""
+
+    @final
+    def run(self) -> None:
+        """Run ``on_start``, then tasks until a control-flow signal ends the loop.
+
+        Leaves with RescheduleTaskImmediately / RescheduleTask for an interrupt (after
+        ``on_stop``), so that the parent goes on; with StopUser, StopTest or GreenletExit
+        (after ``on_stop``) when the user stops.
+        """
+        self._check_runnable()
+        try:
+            self.on_start()
+        except InterruptTaskSet as e:
+            raise _resume_parent(e) from e
+        setattr(self, _wait_time.STARTED_AT, _wait_time.clock())
+        while True:
+            try:
+                self._run_one_task()
+            except InterruptTaskSet as e:
+                self._call_on_stop()
+                raise _resume_parent(e) from e
+            except _LEAVING:
+                self._call_on_stop()
+                raise
+
+    def _run_one_task(self) -> None:
+        try:
+            if not self._task_queue:
+                self.schedule_task(self.get_next_task())
+            if self.user._state == STATE_STOPPING:
+                raise StopUser
+            self.execute_next_task()
+        except RescheduleTaskImmediately:
+            return
+        except RescheduleTask:
+            pass
+        except (InterruptTaskSet, *_LEAVING):
+            raise
+        except Exception as e:
+            report_error(self.user, e, f"a task of {type(self).__name__}")
+            if not self.user.environment.catch_exceptions:
+                raise
+        self.wait()
+
+    def _call_on_stop(self) -> None:
+        try:
+            self.on_stop()
+        except _LEAVING:
+            raise
+        except Exception as e:
+            report_error(self.user, e, f"{type(self).__name__}.on_stop")
+            if not self.user.environment.catch_exceptions:
+                raise
+
+    def _check_runnable(self) -> None:
+        if not self.tasks:
+            raise _no_tasks_error(type(self))
+
+    def execute_next_task(self) -> None:
+        """Run the first scheduled task."""
+        self.execute_task(self._task_queue.popleft())
+
+    def execute_task(self, task: Task) -> None:
+        """Run ``task``: a method bound to this set, a nested TaskSet class, or a function."""
+        nested = taskset_class(task)
+        if getattr(task, "__self__", None) is self:
+            task()
+        elif nested is not None:
+            nested(self).run()
+        else:
+            task(self)
+
+    def schedule_task(self, task_callable: Task, first: bool = False) -> None:
+        """Queue ``task_callable`` to run next (``first``) or after the queued ones.
+
+        The loop only picks a new task when the queue is empty.
+        """
+        if first:
+            self._task_queue.appendleft(task_callable)
+        else:
+            self._task_queue.append(task_callable)
+
+    def get_next_task(self) -> Task:
+        """The next task to run: a weighted random pick from ``tasks``."""
+        return pick(self.tasks)
+
+    def wait_time(self) -> float:
+        """Seconds to wait after a task: the user's wait time unless this class sets its own."""
+        user_wait = self.user.wait_time
+        if user_wait is None:
+            raise MissingWaitTimeError(
+                f"set wait_time on {type(self.user).__name__} or {type(self).__name__}"
+            )
+        return user_wait()
+
+    def wait(self) -> None:
+        """Sleep (cooperatively) for ``wait_time()`` seconds.
+
+        A user stopped gracefully while waiting stops here, so calling this inside a task
+        makes the task a place where the user can stop.
+        """
+        user = self.user
+        if user._state == STATE_STOPPING:
+            raise StopUser
+        seconds = self.wait_time()
+        user._state = STATE_WAITING
+        self._sleep(seconds)
+        if user._state == STATE_STOPPING:
+            raise StopUser
+        user._state = STATE_RUNNING
+
+    def _sleep(self, seconds: float) -> None:
+        gevent.sleep(seconds)
+
+    def interrupt(self, reschedule: bool = True) -> None:
+        """Leave this task set and go back to its parent (which waits first unless
+        ``reschedule``)."""
+        raise InterruptTaskSet(reschedule)
+
+
+def taskset_class(candidate: object) -> type[TaskSet] | None:
+    """``candidate`` if it is a TaskSet class (a nested task set), else None."""
+    if isinstance(candidate, type) and issubclass(candidate, TaskSet):
+        return candidate
+    return None
+
+
+def _resume_parent(interrupt: InterruptTaskSet) -> Exception:
+    if interrupt.reschedule:
+        return RescheduleTaskImmediately(interrupt.reschedule)
+    return RescheduleTask(interrupt.reschedule)
+
+
+def _no_tasks_error(cls: type, advice: str = "") -> UserfileError:
+    hint = ", but it has a 'task' attribute: did you mean 'tasks'?" if hasattr(cls, "task") else ""
+    return UserfileError(
+        f"{cls.__name__} has no tasks{hint}; decorate methods with @task or set its tasks "
+        f"attribute{advice}"
+    )
+
+
+class DefaultTaskSet(TaskSet):
+    """The loop of a User's own tasks: they are called with the user as argument."""
+
+    def _check_runnable(self) -> None:
+        if not self.user.tasks:
+            raise _no_tasks_error(
+                type(self.user), " (or set abstract = True on a class meant to be subclassed)"
+            )
+
+    def get_next_task(self) -> Task:
+        return pick(self.user.tasks)
+
+    def execute_task(self, task: Task) -> None:
+        nested = taskset_class(task)
+        try:
+            if nested is not None:
+                nested(self.user).run()
+            else:
+                task(self.user)
+        except InterruptTaskSet as e:
+            # A user's own task has no parent task set to return to.
+            raise SwarmError(
+                f"{getattr(task, '__name__', task)} of {type(self.user).__name__} raised "
+                "InterruptTaskSet, which only a task of a TaskSet may raise; use "
+                "RescheduleTask to end a user's task early"
+            ) from e

@@ -1,0 +1,216 @@
+"""The local runner driving real users in greenlets (no sleeping: users block on events)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import gevent
+import pytest
+from gevent.event import Event
+
+from swarm.env import Environment
+from swarm.exceptions import StopTest, StopUser
+from swarm.runners import STATE_RUNNING, STATE_STOPPED
+from swarm.user import User, constant, task
+
+#: A safety net for joins: a broken runner fails the test instead of hanging it.
+LIMIT_S = 10
+
+started: list[User] = []
+stopped: list[User] = []
+gate = Event()
+
+
+class Waiter(User):
+    """Blocks in its task until the gate opens; records its start and stop."""
+
+    wait_time = constant(0)
+    weight = 3
+
+    def on_start(self) -> None:
+        started.append(self)
+
+    def on_stop(self) -> None:
+        stopped.append(self)
+
+    @task
+    def block(self) -> None:
+        gate.wait()
+        raise StopUser()
+
+
+class OtherWaiter(Waiter):
+    weight = 1
+
+
+@pytest.fixture(autouse=True)
+def _fresh() -> Iterator[None]:
+    started.clear()
+    stopped.clear()
+    gate.clear()
+    yield
+    gate.set()
+
+
+def make_runner(*classes: type[User], **kwargs: object):
+    env = Environment(user_classes=list(classes or (Waiter, OtherWaiter)), **kwargs)  # type: ignore[arg-type] -- test kwargs
+    return env, env.create_local_runner()
+
+
+def settle() -> None:
+    """Let every ready greenlet run once (spawned users reach on_start)."""
+    gevent.sleep(0)
+    gevent.sleep(0)
+
+
+def test_start_spawns_users_by_weight_and_fires_events() -> None:
+    env, runner = make_runner()
+    fired: list[tuple[str, object]] = []
+    env.events.test_start.add_listener(lambda environment: fired.append(("start", environment)))
+    env.events.spawning_complete.add_listener(lambda user_count: fired.append(("done", user_count)))
+    runner.start(8, spawn_rate=1000, wait=True)
+    settle()
+    assert runner.user_count == 8
+    assert runner.user_classes_count == {"Waiter": 6, "OtherWaiter": 2}
+    assert runner.state == STATE_RUNNING
+    assert fired == [("start", env), ("done", 8)]
+    assert len(started) == 8
+    runner.quit()
+
+
+def test_ramp_down_stops_the_newest_users_first() -> None:
+    _, runner = make_runner(Waiter)
+    runner.start(6, spawn_rate=1000, wait=True)
+    settle()
+    first = list(started)
+    runner.start(2, spawn_rate=1000, wait=True)
+    settle()
+    assert runner.user_count == 2
+    assert set(stopped) == set(first[2:])
+    assert runner.user_classes_count == {"Waiter": 2}
+    runner.quit()
+
+
+def test_second_start_changes_the_target_without_a_new_test() -> None:
+    env, runner = make_runner(Waiter)
+    starts = []
+    env.events.test_start.add_listener(lambda environment: starts.append(1))
+    runner.start(2, spawn_rate=1000, wait=True)
+    runner.start(5, spawn_rate=1000, wait=True)
+    assert runner.user_count == 5
+    assert starts == [1]
+    runner.quit()
+
+
+def test_stop_ends_every_user_runs_on_stop_and_fires_events() -> None:
+    env, runner = make_runner(Waiter)
+    fired: list[str] = []
+    env.events.test_stopping.add_listener(lambda environment: fired.append("stopping"))
+    env.events.test_stop.add_listener(lambda environment: fired.append("stop"))
+    runner.start(4, spawn_rate=1000, wait=True)
+    settle()
+    runner.stop()
+    assert runner.state == STATE_STOPPED
+    assert runner.user_count == 0
+    assert len(stopped) == 4
+    assert fired == ["stopping", "stop"]
+    runner.quit()
+
+
+def test_graceful_stop_lets_a_running_task_finish_within_stop_timeout() -> None:
+    finished: list[int] = []
+
+    class Slowpoke(User):
+        wait_time = constant(0)
+
+        @task
+        def work(self) -> None:
+            gate.wait()
+            finished.append(1)
+            raise StopUser()
+
+    _, runner = make_runner(Slowpoke, stop_timeout=LIMIT_S)
+    runner.start(1, spawn_rate=1000, wait=True)
+    settle()
+    stopper = gevent.spawn(runner.stop)
+    settle()
+    assert not stopper.dead and finished == []  # stop waits for the task to finish
+    gate.set()
+    stopper.join(timeout=LIMIT_S)
+    assert finished == [1]
+    runner.quit()
+
+
+def test_quit_lets_runner_greenlet_join_return() -> None:
+    _, runner = make_runner(Waiter)
+    runner.start(2, spawn_rate=1000, wait=True)
+    gevent.spawn(runner.quit)
+    runner.greenlet.join(timeout=LIMIT_S)
+    assert len(runner.greenlet) == 0
+    assert runner.state == STATE_STOPPED
+
+
+def test_exception_in_a_task_is_counted_in_the_exceptions_table() -> None:
+    calls: list[int] = []
+
+    class Buggy(User):
+        wait_time = constant(0)
+
+        @task
+        def oops(self) -> None:
+            calls.append(1)
+            if len(calls) > 2:
+                gate.wait()
+            raise KeyError("missing")
+
+    env, runner = make_runner(Buggy)
+    runner.start(1, spawn_rate=1000, wait=True)
+    for _ in range(10):
+        settle()
+    (entry,) = env.stats.exceptions.values()
+    assert entry["count"] == 2
+    assert "KeyError" in entry["msg"]
+    assert "oops" in entry["traceback"]
+    runner.quit()
+
+
+def test_stop_test_raised_by_a_user_quits_the_runner() -> None:
+    class Quitter(User):
+        wait_time = constant(0)
+
+        @task
+        def enough(self) -> None:
+            raise StopTest()
+
+    _, runner = make_runner(Quitter)
+    runner.start(1, spawn_rate=1000)
+    runner.greenlet.join(timeout=LIMIT_S)
+    assert runner.state == STATE_STOPPED
+    assert len(runner.greenlet) == 0
+
+
+def test_invalid_start_arguments() -> None:
+    _, runner = make_runner(Waiter)
+    with pytest.raises(ValueError, match="user_count"):
+        runner.start(-1, spawn_rate=1)
+    with pytest.raises(ValueError, match="spawn_rate"):
+        runner.start(1, spawn_rate=0)
+    runner.quit()
+
+
+def test_requests_reach_the_environment_stats() -> None:
+    env, runner = make_runner(Waiter)
+    env.events.request.fire(
+        request_type="GET",
+        name="/x",
+        response_time=12.0,
+        response_length=3,
+        response=None,
+        context={},
+        exception=None,
+        start_time=0.0,
+        url="http://127.0.0.1/x",
+    )
+    assert runner.stats.get("/x", "GET").num_requests == 1
+    assert runner.stats.total.num_requests == 1
+    runner.quit()
