@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 # A 15-second headless test of examples/demo.py against the demo shop served in-process.
+# The shop fails about 2% of checkouts on purpose, so failures do not fail the demo.
 demo: $(STAMP)
-	$(VENV)/bin/swarm -f examples/demo.py --headless -u 40 -r 10 -t 15s --json-file demo-report
+	$(VENV)/bin/swarm -f examples/demo.py --headless -u 40 -r 10 -t 15s --json-file demo-report --exit-code-on-error 0
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -18,7 +18,7 @@ def serve_demo_shop(environment):
     target = DemoTarget(seed=1)
     target.start()
     environment.host = target.url
-    events.quit.add_listener(lambda: target.stop())
+    events.quit.add_listener(target.stop)
 
 
 class Shopper(HttpUser):

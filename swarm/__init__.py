@@ -11,8 +11,8 @@ if not monkey.is_module_patched("socket"):
     monkey.patch_all()
 
 # The imports below come after the monkey patch on purpose.
-from swarm.__version__ import __version__  # noqa: E402
-from swarm.event import Events  # noqa: E402
+from swarm.__version__ import __version__
+from swarm.event import Events
 
 #: The hooks userfiles listen to (``@events.test_start.add_listener``).
 events = Events()

@@ -15,7 +15,8 @@ web UI and :mod:`swarm.config` read them:
 
 Errors: the parser never prints usage and exits on bad input. :meth:`SwarmArgumentParser.error`
 raises :class:`~swarm.exceptions.ConfigError` with a one-line message; the CLI prints it as
-``swarm: error: <message>`` and exits with :data:`EXIT_USAGE` (1, as for every mistake made before a test starts). Only ``--help`` and
+``swarm: error: <message>`` and exits with :data:`EXIT_USAGE` (1, as for every mistake
+made before a test starts). Only ``--help`` and
 ``--version`` print and exit, with code 0, as in argparse.
 
 Values are checked by each option's ``type``, so every source (command line, config file,

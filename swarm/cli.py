@@ -52,7 +52,8 @@ def _run(argv: list[str]) -> int:
     environ, cwd, home = os.environ, Path.cwd(), Path.home()
     if _wants_help(argv):
         return _print_help(argv, environ, cwd, home)
-    userfiles = load_userfiles(find_userfiles(",".join(userfile_paths(argv, environ, cwd, home)), cwd))
+    paths = userfile_paths(argv, environ, cwd, home)
+    userfiles = load_userfiles(find_userfiles(",".join(paths), cwd))
     options = parse_options(
         argv, environ=environ, cwd=cwd, home=home, extend=_fire_init_command_line_parser
     )
@@ -166,4 +167,3 @@ def _show_task_ratio(user_classes: list[type[User]], options: argparse.Namespace
         print_task_ratio(user_classes, users, total=False)
         print_task_ratio(user_classes, users, total=True)
     return 0
-

@@ -29,12 +29,11 @@ from __future__ import annotations
 import argparse
 import difflib
 import re
+import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 from swarm.argument_parser import RENAMED, SwarmArgumentParser, build_parser, parse_command_line
 from swarm.exceptions import ConfigError, UserfileError

@@ -306,5 +306,3 @@ class Events:
     def listener_errors(self) -> int:
         """How many times a listener raised, across all hooks."""
         return sum(h.errors for h in self.hooks().values())
-
-

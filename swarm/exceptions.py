@@ -71,19 +71,19 @@ class CatchResponseError(SwarmError):
     """A failure reported from inside a ``catch_response=True`` block."""
 
 
-class StopUser(Exception):  # noqa: N818 -- Locust's public name
+class StopUser(Exception):
     """Signal: stop the user that raises it. Not an error."""
 
 
-class RescheduleTask(Exception):  # noqa: N818 -- Locust's public name
+class RescheduleTask(Exception):
     """Signal: end the current task, wait, and pick the next one. Not an error."""
 
 
-class RescheduleTaskImmediately(Exception):  # noqa: N818 -- Locust's public name
+class RescheduleTaskImmediately(Exception):
     """Signal: end the current task and pick the next one without waiting. Not an error."""
 
 
-class InterruptTaskSet(Exception):  # noqa: N818 -- Locust's public name
+class InterruptTaskSet(Exception):
     """Signal: leave the running TaskSet and return control to its parent.
 
     With ``reschedule=True`` (the default) the parent picks a new task at once; with
@@ -95,7 +95,7 @@ class InterruptTaskSet(Exception):  # noqa: N818 -- Locust's public name
         self.reschedule = reschedule
 
 
-class StopTest(Exception):  # noqa: N818 -- Locust's public name
+class StopTest(Exception):
     """Signal: stop the whole test run. Not an error."""
 
 

@@ -89,7 +89,7 @@ def test_broken_userfiles_name_the_file_and_line(
 
 
 def test_missing_file_and_empty_directory(tmp_path: Path) -> None:
-    with pytest.raises(UserfileError, match="could not find the userfile 'nope.py'"):
+    with pytest.raises(UserfileError, match=r"could not find the userfile 'nope\.py'"):
         find_userfiles("nope.py", tmp_path)
     (tmp_path / "empty").mkdir()
     with pytest.raises(UserfileError, match="holds no userfile"):

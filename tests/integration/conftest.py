@@ -51,7 +51,9 @@ class SwarmCommand:
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
 
-    def run(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """Run to completion; stdout and stderr captured as text. ``env`` adds variables."""
         return subprocess.run(
             [sys.executable, "-m", "swarm", *args],

@@ -1,6 +1,5 @@
 """MarkovTaskSet: validation when the class is defined, and following the chain."""
 
-
 from __future__ import annotations
 
 import logging

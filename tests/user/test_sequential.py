@@ -1,6 +1,5 @@
 """SequentialTaskSet: declaration order, weights as repeats, looping, restart on re-entry."""
 
-
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,5 @@
 """@tag and filter_tasks_by_tags, including nested TaskSets and users left without tasks."""
 
-
 from __future__ import annotations
 
 import logging

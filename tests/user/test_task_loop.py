@@ -4,7 +4,6 @@ Users run in the test's own greenlet (``user.run()``) and end by raising StopUse
 the ``sleeps`` fixture replaces the loop's sleep, so nothing here waits for real.
 """
 
-
 from __future__ import annotations
 
 import logging

@@ -1,6 +1,5 @@
 """The task ratio behind --show-task-ratio and --show-task-ratio-json."""
 
-
 from __future__ import annotations
 
 import io

@@ -1,6 +1,5 @@
 """How User and TaskSet classes turn their declarations into task lists, and class attributes."""
 
-
 from __future__ import annotations
 
 import logging

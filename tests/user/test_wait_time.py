@@ -1,6 +1,5 @@
 """Wait time functions; pacing is driven by a fake clock."""
 
-
 from __future__ import annotations
 
 import random
