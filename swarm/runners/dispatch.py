@@ -96,9 +96,9 @@ def users_on_worker(count: int, offset: int, worker_index: int, workers: int) ->
 
 def step_plan(amount: int, spawn_rate: float) -> tuple[float, int]:
     """(seconds between steps, users per step) for moving ``amount`` users at ``spawn_rate``."""
-    interval = max(1.0 / spawn_rate, 1.0 / MAX_STEPS_PER_SECOND)
-    per_step = max(1, round(spawn_rate * interval))
-    return interval, min(per_step, max(amount, 1))
+    per_step = max(1, math.ceil(spawn_rate / MAX_STEPS_PER_SECOND))
+    # the interval follows from the batch, so per_step / interval is exactly the rate
+    return per_step / spawn_rate, min(per_step, max(amount, 1))
 
 
 class UsersDispatcher:
@@ -121,6 +121,7 @@ class UsersDispatcher:
         self._rebalance = False
         for worker in worker_ids:
             self.add_worker(worker)
+        self._rebalance = False  # nothing runs yet, so there is nothing to move
 
     @property
     def workers(self) -> list[str]:
