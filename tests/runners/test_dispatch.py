@@ -35,7 +35,7 @@ def totals(dispatch: dict[str, dict[str, int]]) -> dict[str, int]:
 def test_class_counts_add_up_and_follow_the_weights(weights: tuple[int, int, int]) -> None:
     specs = [UserClassSpec(f"C{i}", w) for i, w in enumerate(weights)]
     weight_sum = sum(weights)
-    for total in range(0, 40):
+    for total in range(40):
         counts = class_counts(specs, total)
         if weight_sum == 0:
             assert sum(counts.values()) == 0
@@ -53,7 +53,7 @@ def test_fixed_counts_come_first_and_exactly(fixed: tuple[int, int]) -> None:
         UserClassSpec("F2", 1, fixed[1]),
         UserClassSpec("W", 1),
     ]
-    for total in range(0, 12):
+    for total in range(12):
         counts = class_counts(specs, total)
         assert counts["F1"] == min(fixed[0], total)
         assert counts["F2"] == min(fixed[1], total - counts["F1"])
@@ -61,7 +61,7 @@ def test_fixed_counts_come_first_and_exactly(fixed: tuple[int, int]) -> None:
 
 
 def test_every_prefix_of_the_ramp_order_follows_the_amounts() -> None:
-    for amounts in itertools.product(range(0, 7), repeat=3):
+    for amounts in itertools.product(range(7), repeat=3):
         named = {f"C{i}": n for i, n in enumerate(amounts)}
         order = list(interleave(named))
         total = sum(amounts)
@@ -75,7 +75,7 @@ def test_every_prefix_of_the_ramp_order_follows_the_amounts() -> None:
 
 @pytest.mark.parametrize("workers", [1, 2, 3, 7])
 def test_a_class_is_spread_evenly_over_workers(workers: int) -> None:
-    for count in range(0, 30):
+    for count in range(30):
         for offset in range(workers):
             per_worker = [users_on_worker(count, offset, w, workers) for w in range(workers)]
             assert sum(per_worker) == count
