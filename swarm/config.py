@@ -15,7 +15,9 @@ Conf files use Locust's format: ``key = value`` (or ``key: value``, or a bare ``
 flag that is on), ``#`` and ``;`` comments, ``[section]`` headers ignored. A key is an option's
 long name without the dashes, spelt with ``-`` or ``_``. Flags take true/false, yes/no, on/off
 or 1/0; an option with several values takes them separated by commas or spaces, or as a TOML
-array. An empty environment variable counts as unset.
+array. An empty environment variable counts as unset. :mod:`swarm.config_files` reads the files
+and :func:`swarm.option_values.convert` turns each value into what the option stores; this
+module chooses the files, matches keys and variables to options, and layers the sources.
 
 The home directory, working directory and environment are parameters, never read from the
 process, so that the caller (and every test) decides what they are.
@@ -28,27 +30,32 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import re
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from swarm.argument_parser import RENAMED, SwarmArgumentParser, build_parser, parse_command_line
+from swarm.config_files import Entry, read_conf, read_tool_tables
 from swarm.exceptions import ConfigError, UserfileError
+from swarm.option_values import convert
+
+__all__ = [
+    "COMMAND_LINE_ONLY",
+    "Extend",
+    "Options",
+    "convert",
+    "env_names",
+    "parse_options",
+    "resolve_options",
+    "source_of",
+    "userfile_paths",
+]
 
 #: Options only the command line can give (by destination).
 COMMAND_LINE_ONLY = frozenset({"help", "version", "config"})
 
 #: Called with the parser before parsing, to add a userfile's own options.
 Extend = Callable[[SwarmArgumentParser], object]
-
-_TRUE = frozenset({"true", "yes", "on", "1"})
-_FALSE = frozenset({"false", "no", "off", "0"})
-_ENTRY = re.compile(r"(?P<key>[A-Za-z0-9][\w.-]*)\s*(?:[=:]\s*(?P<value>.*))?")
-# A # or ; starts a comment only after whitespace, so URLs such as http://h/a;b survive.
-_COMMENT = re.compile(r"\s[#;]")
 
 
 class Options(argparse.Namespace):
@@ -63,16 +70,6 @@ class Options(argparse.Namespace):
     def __init__(self, **values: Any) -> None:
         super().__init__(**values)
         self._sources: dict[str, str] = {}
-
-
-@dataclass(frozen=True)
-class _Entry:
-    """One value for one option, as a file or the environment wrote it."""
-
-    key: str  # as the source spells it: run-time, run_time, SWARM_RUN_TIME
-    raw: object  # text, or a TOML value
-    origin: str  # the file and line, or TOML table; "environment" for variables
-    where: str  # origin and key, as messages and source_of name them
 
 
 def parse_options(
@@ -170,7 +167,7 @@ def _layered(
     keys = _config_keys(actions)
     values = _defaults(parser)
     sources = dict.fromkeys(values, "default")
-    settings: list[tuple[argparse.Action, _Entry]] = []
+    settings: list[tuple[argparse.Action, Entry]] = []
     for entries in _config_files(given.get("config"), cwd=cwd, home=home):
         settings.extend(_match(entries, keys, strict=strict))
     settings.extend(_env_entries(actions, environ))
@@ -221,87 +218,30 @@ def _defaults(parser: argparse.ArgumentParser) -> dict[str, Any]:
     return values
 
 
-def _config_files(config: str | None, *, cwd: Path, home: Path) -> Iterator[list[_Entry]]:
+def _config_files(config: str | None, *, cwd: Path, home: Path) -> Iterator[list[Entry]]:
     """The entries of each config file that exists, lowest precedence first."""
     for path in (home / ".locust.conf", home / ".swarm.conf"):
         if path.is_file():
-            yield _read_conf(path)
+            yield read_conf(path)
     for path in (cwd / "locust.conf", cwd / "swarm.conf"):
         if path.is_file():
-            yield _read_conf(path)
+            yield read_conf(path)
     pyproject = cwd / "pyproject.toml"
     if pyproject.is_file():
-        yield from _read_tool_tables(pyproject, required=False)
+        yield from read_tool_tables(pyproject, required=False)
     if config is not None:
         path = _expand(config, cwd=cwd, home=home)
         if not path.is_file():
             raise ConfigError(f"--config {config}: no such file ({path})")
         if path.suffix == ".toml":
-            yield from _read_tool_tables(path, required=True)
+            yield from read_tool_tables(path, required=True)
         else:
-            yield _read_conf(path)
-
-
-def _read_conf(path: Path) -> list[_Entry]:
-    """The entries of a conf file, in order. Raises ConfigError naming the file and line of a
-    line that is no entry, comment, blank or ``[section]`` header."""
-    entries = []
-    for number, line in enumerate(_read_text(path).splitlines(), start=1):
-        text = _COMMENT.split(line, maxsplit=1)[0].strip()
-        if not text or text[0] in "#;" or (text[0] == "[" and text[-1] == "]"):
-            continue
-        match = _ENTRY.fullmatch(text)
-        if match is None:
-            raise ConfigError(f"{path}:{number}: cannot read {text!r}; expected key = value")
-        key, value = match["key"], match["value"]
-        raw = "true" if value is None else _unquote(value.strip())
-        entries.append(_Entry(key, raw, f"{path}:{number}", f"{path}:{number}: {key}"))
-    return entries
-
-
-def _read_tool_tables(path: Path, *, required: bool) -> list[list[_Entry]]:
-    """The entries of [tool.locust] and of [tool.swarm] in a TOML file, in that order.
-
-    Raises ConfigError for invalid TOML (with its line) and, if ``required``, when the file
-    has neither table.
-    """
-    try:
-        document = tomllib.loads(_read_text(path))
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: invalid TOML: {e}") from None
-    tool = document.get("tool", {})
-    tables = []
-    for name in ("locust", "swarm"):
-        table = tool.get(name) if isinstance(tool, dict) else None
-        if table is None:
-            continue
-        if not isinstance(table, dict):
-            raise ConfigError(f"{path}: tool.{name} must be a table ([tool.{name}])")
-        origin = f"{path} [tool.{name}]"
-        tables.append([_Entry(k, v, origin, f"{origin}: {k}") for k, v in table.items()])
-    if required and not tables:
-        raise ConfigError(f"{path}: has no [tool.swarm] or [tool.locust] table")
-    return tables
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
-
-
-def _unquote(text: str) -> str:
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        return text[1:-1]
-    return text
+            yield read_conf(path)
 
 
 def _match(
-    entries: Iterable[_Entry], keys: Mapping[str, argparse.Action], *, strict: bool
-) -> Iterator[tuple[argparse.Action, _Entry]]:
+    entries: Iterable[Entry], keys: Mapping[str, argparse.Action], *, strict: bool
+) -> Iterator[tuple[argparse.Action, Entry]]:
     for entry in entries:
         name = _normal(entry.key)
         if name in COMMAND_LINE_ONLY:
@@ -313,7 +253,7 @@ def _match(
             raise ConfigError(_unknown_key(entry, name, keys))
 
 
-def _unknown_key(entry: _Entry, name: str, keys: Iterable[str]) -> str:
+def _unknown_key(entry: Entry, name: str, keys: Iterable[str]) -> str:
     renamed = RENAMED.get(f"--{name}")
     if renamed:
         return f"{entry.origin}: option {entry.key!r} was renamed {renamed[2:]!r}"
@@ -324,112 +264,12 @@ def _unknown_key(entry: _Entry, name: str, keys: Iterable[str]) -> str:
 
 def _env_entries(
     actions: Iterable[argparse.Action], environ: Mapping[str, str]
-) -> Iterator[tuple[argparse.Action, _Entry]]:
+) -> Iterator[tuple[argparse.Action, Entry]]:
     for action in actions:
         for name in env_names(action):
             text = environ.get(name, "")
             if text.strip():
-                yield action, _Entry(name, text, "environment", f"environment variable {name}")
-
-
-def convert(action: argparse.Action, raw: object, where: str) -> Any:
-    """``raw`` (text, or a TOML value) as argparse would store it for ``action``.
-
-    A flag takes a truth value; an option with ``nargs``, ``append`` or ``is_multiple`` takes
-    a list (or text split at commas, else at spaces); each value goes through the option's
-    ``type`` and ``choices``. Raises ConfigError that begins with ``where``.
-    """
-    try:
-        if isinstance(raw, dict):
-            raise argparse.ArgumentTypeError("expected a value, got a table")
-        return _CONVERTERS[_kind(action)](action, raw)
-    except (argparse.ArgumentTypeError, ConfigError) as e:
-        raise ConfigError(f"{where}: {e}") from None
-    except (TypeError, ValueError):
-        kind = getattr(action.type, "__name__", "value")
-        raise ConfigError(f"{where}: invalid {kind} value {raw!r}") from None
-
-
-def _kind(action: argparse.Action) -> str:
-    if isinstance(action, argparse._CountAction):
-        return "count"
-    if action.nargs == 0:
-        return "flag"
-    many = action.nargs in ("*", "+") or (isinstance(action.nargs, int) and action.nargs >= 1)
-    if many or isinstance(action, argparse._AppendAction) or getattr(action, "is_multiple", False):
-        return "list"
-    return "value"
-
-
-def _flag(action: argparse.Action, raw: object) -> Any:
-    on = _truth(raw)
-    if isinstance(action, argparse.BooleanOptionalAction):
-        return on
-    if isinstance(action.const, bool):
-        return action.const if on else not action.const
-    return action.const if on else action.default
-
-
-def _count(action: argparse.Action, raw: object) -> int:
-    return int(_text(raw))
-
-
-def _list(action: argparse.Action, raw: object) -> list[Any]:
-    items = raw if isinstance(raw, list) else _split(_text(raw))
-    values = [_typed(action, _text(item)) for item in items]
-    if action.nargs == "+" and not values:
-        raise argparse.ArgumentTypeError("needs at least one value")
-    if isinstance(action.nargs, int) and len(values) != action.nargs:
-        raise argparse.ArgumentTypeError(f"needs {action.nargs} values, got {len(values)}")
-    return values
-
-
-def _value(action: argparse.Action, raw: object) -> Any:
-    if isinstance(raw, list):
-        raise argparse.ArgumentTypeError(f"expected one value, got the list {raw!r}")
-    text = _text(raw)
-    if action.nargs == "?" and not text:
-        return action.const
-    return _typed(action, text)
-
-
-_CONVERTERS: dict[str, Callable[[argparse.Action, object], Any]] = {
-    "count": _count,
-    "flag": _flag,
-    "list": _list,
-    "value": _value,
-}
-
-
-def _typed(action: argparse.Action, text: str) -> Any:
-    value = action.type(text) if callable(action.type) else text
-    if action.choices is not None and value not in action.choices:
-        choices = ", ".join(map(str, action.choices))
-        raise argparse.ArgumentTypeError(f"invalid choice {value!r}; choose from {choices}")
-    return value
-
-
-def _truth(raw: object) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    text = str(raw).strip().lower()
-    if text in _TRUE or text in _FALSE:
-        return text in _TRUE
-    raise argparse.ArgumentTypeError(f"expected true or false, got {raw!r}")
-
-
-def _text(raw: object) -> str:
-    if isinstance(raw, bool):
-        return "true" if raw else "false"
-    return str(raw)
-
-
-def _split(text: str) -> list[str]:
-    body = text.strip()
-    if body.startswith("[") and body.endswith("]"):
-        body = body[1:-1]
-    parts = body.split(",") if "," in body else body.split()
-    return [_unquote(part.strip()) for part in parts if part.strip()]
+                yield action, Entry(name, text, "environment", f"environment variable {name}")
 
 
 def _settle(parser: argparse.ArgumentParser, options: Options) -> None:

@@ -1,28 +1,22 @@
-"""Tasks and task sets: ``@task``, ``@tag``, ``TaskSet`` and the loop that runs tasks.
-
-A task is a callable taking the User (or TaskSet) it runs on, or a TaskSet class, which then
-runs as a nested loop until it is interrupted. A class's ``tasks`` is always a flat list in
-which a task of weight ``w`` appears ``w`` times; it is built when the class is defined from
-the base classes' tasks, the class's own ``tasks`` (a list, a list of ``(task, weight)`` pairs
-or a ``{task: weight}`` dict) and its ``@task``-decorated members. Picking the next task is
-then a uniform choice from that list.
+"""Task sets: ``TaskSet``, the loop that runs tasks, and tag filtering over task sets.
 
 The loop (``TaskSet.run``) picks a task, runs it and waits, until a control-flow signal ends
 it (see ``swarm.exceptions``). Any other exception from a task fires ``user_error`` and, with
 ``environment.catch_exceptions`` (the default), is logged and the loop goes on after the wait;
-without it, the exception propagates.
+without it, the exception propagates. ``DefaultTaskSet`` is the same loop over a User's own
+tasks. ``filter_tasks_by_tags`` walks a class's tasks and the TaskSets nested in them.
 
-The decorators store what they know on the decorated object under Locust's attribute names
-(``locust_task_weight``, ``locust_tag_set``) so that tools written for Locust can read them.
+How tasks are declared (``@task``, ``@tag``, the weighted ``tasks`` list, ``pick``) lives in
+``swarm.user.declaration``; its names are importable from here too, where Locust's userfiles
+find them (``from locust.user.task import TaskSet, task, tag``).
 """
 
 from __future__ import annotations
 
 import logging
-import random
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, final, overload
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, final
 
 import gevent
 from gevent import GreenletExit
@@ -38,19 +32,39 @@ from swarm.exceptions import (
     UserfileError,
 )
 from swarm.user import wait_time as _wait_time
+from swarm.user.declaration import (
+    TAGS_ATTR,
+    WEIGHT_ATTR,
+    Task,
+    collect_tasks,
+    pick,
+    tag,
+    task,
+)
 
 if TYPE_CHECKING:
     from swarm.user.users import User
 
+__all__ = [
+    "STATE_RUNNING",
+    "STATE_STOPPED",
+    "STATE_STOPPING",
+    "STATE_WAITING",
+    "TAGS_ATTR",
+    "WEIGHT_ATTR",
+    "DefaultTaskSet",
+    "Task",
+    "TaskSet",
+    "collect_tasks",
+    "filter_tasks_by_tags",
+    "pick",
+    "report_error",
+    "tag",
+    "task",
+    "taskset_class",
+]
+
 logger = logging.getLogger(__name__)
-
-#: A task: a callable taking the User or TaskSet it runs on, or a TaskSet class.
-Task = Callable[..., Any]
-F = TypeVar("F", bound=Callable[..., Any])
-T = TypeVar("T")
-
-WEIGHT_ATTR = "locust_task_weight"
-TAGS_ATTR = "locust_tag_set"
 
 # The states of a user, kept on ``User._state`` and read by ``User.stop``.
 STATE_RUNNING = "running"
@@ -60,184 +74,6 @@ STATE_STOPPED = "stopped"
 
 # Signals that leave a TaskSet loop: it runs its on_stop and lets them through.
 _LEAVING = (StopUser, StopTest, GreenletExit)
-
-
-@overload
-def task(weight: F) -> F: ...
-
-
-@overload
-def task(weight: int = 1) -> Callable[[F], F]: ...
-
-
-def task(weight: F | int = 1) -> F | Callable[[F], F]:
-    """Declare a method, function or TaskSet class a task: ``@task`` or ``@task(weight)``.
-
-    A task of weight ``w`` is picked ``w`` times as often as one of weight 1; weight 0 declares
-    it but never runs it. A UserfileError for a weight that is not a non-negative int and for a
-    method named ``run`` (the task loop's own name).
-    """
-    if callable(weight):
-        return _mark_task(weight, 1)
-    _check_weight(weight, f"@task({weight!r})")
-    count = weight
-    return lambda decorated: _mark_task(decorated, count)
-
-
-def _mark_task(decorated: F, weight: int) -> F:
-    name = getattr(decorated, "__name__", repr(decorated))
-    _check_weight(weight, f"@task on {name}")
-    if name == "run":
-        raise UserfileError("run() is the task loop of users and task sets; it cannot be a task")
-    if name in ("on_start", "on_stop"):
-        logger.warning("%s is decorated with @task: it runs as a task and on its own", name)
-    setattr(decorated, WEIGHT_ATTR, weight)
-    return decorated
-
-
-def _check_weight(weight: object, where: str) -> None:
-    if isinstance(weight, bool) or not isinstance(weight, int) or weight < 0:
-        raise UserfileError(f"{where}: a task weight is a whole number >= 0, not {weight!r}")
-
-
-def tag(*tags: str) -> Callable[[F], F]:
-    """Tag a task, or every task of a TaskSet class, so ``--tags``/``--exclude-tags`` select it.
-
-    ``@tag("a", "b")``; a ValueError without a tag name (``@tag`` used bare).
-    """
-    if not tags or callable(tags[0]):
-        raise ValueError("@tag needs at least one tag name, as in @tag('checkout')")
-
-    def decorate(decorated: F) -> F:
-        _add_tags(decorated, set(tags))
-        return decorated
-
-    return decorate
-
-
-def _add_tags(target: Any, tags: set[str]) -> None:
-    # Only the target's own set is extended, never one it inherits from a base class.
-    own = vars(target).get(TAGS_ATTR, set())
-    setattr(target, TAGS_ATTR, own | tags)
-    if isinstance(target, type):
-        for member in set(getattr(target, "tasks", ())):
-            _add_tags(member, tags)
-
-
-def collect_tasks(cls: type, *, in_declaration_order: bool = False) -> list[Task]:
-    """The flat weighted task list of ``cls``: its bases' tasks, then its own.
-
-    By default the class's ``tasks`` attribute comes before its ``@task`` members (Locust's
-    order); ``in_declaration_order`` keeps the order in which they appear in the class body
-    (what SequentialTaskSet runs). A UserfileError names the class for a malformed declaration.
-    """
-    tasks: list[Task] = []
-    for base in cls.__bases__:
-        inherited = getattr(base, "tasks", None)
-        if isinstance(inherited, list):
-            tasks += inherited
-    declared: list[list[Task]] = []
-    for name, value in vars(cls).items():
-        weight = _declared_weight(value)
-        if name == "tasks":
-            # Locust's order puts the tasks attribute before the decorated members.
-            declared.insert(len(declared) if in_declaration_order else 0, _expand(cls, value))
-        elif weight is not None:
-            declared.append([value] * weight)
-    for group in declared:
-        tasks += group
-    return tasks
-
-
-def _declared_weight(value: object) -> int | None:
-    # vars(), not getattr(): a subclass of a decorated TaskSet is not itself a task, and objects
-    # answering every attribute (mocks) are not tasks either.
-    try:
-        return vars(value).get(WEIGHT_ATTR)
-    except TypeError:  # no __dict__: a number, a string, ...
-        return None
-
-
-def _expand(cls: type, declared: object) -> list[Task]:
-    if declared is None:
-        return []
-    where = f"{cls.__name__}.tasks"
-    if isinstance(declared, dict):
-        pairs: Iterable[Any] = declared.items()
-    elif isinstance(declared, (list, tuple)):
-        pairs = (item if isinstance(item, tuple) else (item, 1) for item in declared)
-    else:
-        raise UserfileError(
-            f"{where} must be a list, a list of (task, weight) pairs or a {{task: weight}} "
-            f"dict, not {type(declared).__name__}"
-        )
-    tasks: list[Task] = []
-    for pair in pairs:
-        if len(pair) != 2 or not callable(pair[0]):
-            raise UserfileError(f"{where}: {pair!r} is neither a task nor a (task, weight) pair")
-        _check_weight(pair[1], where)
-        tasks += [pair[0]] * pair[1]
-    return tasks
-
-
-def filter_tasks_by_tags(
-    task_holder: type,
-    tags: Iterable[str] | None = None,
-    exclude_tags: Iterable[str] | None = None,
-    checked: dict[Any, bool] | None = None,
-) -> bool:
-    """Keep in ``task_holder.tasks`` (a User or TaskSet class, changed in place) the tasks
-    that pass the tag filters, recursing into nested TaskSets; True when any task is left.
-
-    A task passes when it has one of ``tags`` (if given) and none of ``exclude_tags`` (if given).
-    A nested TaskSet passes when it keeps a task; a MarkovTaskSet is judged as a whole by the
-    tags on its class. ``checked`` remembers verdicts across calls, for task sets shared between
-    classes. A class left without tasks is logged as a warning: it cannot run. The tags may be
-    any iterable of names (the command line gives lists).
-    """
-    include = None if tags is None else frozenset(tags)
-    exclude = None if exclude_tags is None else frozenset(exclude_tags)
-    checked = {} if checked is None else checked
-    kept = []
-    for candidate in task_holder.tasks:  # type: ignore[attr-defined]  # any task holder class
-        if candidate not in checked:
-            checked[candidate] = _passes(candidate, include, exclude, checked)
-        if checked[candidate]:
-            kept.append(candidate)
-    task_holder.tasks = kept  # type: ignore[attr-defined]  # any task holder class
-    if not kept and getattr(task_holder, "_has_task_list", True):
-        logger.warning(
-            "%s has no tasks left after filtering by tags; it cannot run", task_holder.__name__
-        )
-        return False
-    return True
-
-
-def _passes(
-    candidate: Any,
-    tags: frozenset[str] | None,
-    exclude_tags: frozenset[str] | None,
-    checked: dict[Any, bool],
-) -> bool:
-    nested = taskset_class(candidate)
-    if nested is not None and nested._has_task_list:
-        filter_tasks_by_tags(nested, tags, exclude_tags, checked)
-        return bool(nested.tasks)
-    own: set[str] = getattr(candidate, TAGS_ATTR, set())
-    if tags is not None and not own & tags:
-        return False
-    return exclude_tags is None or not own & exclude_tags
-
-
-def pick(tasks: Sequence[T], rng: random.Random | None = None) -> T:
-    """One entry of ``tasks``, uniformly: a task listed ``w`` times is ``w`` times as likely.
-
-    O(1). ``rng`` draws the choice (the ``random`` module by default). An IndexError when
-    ``tasks`` is empty.
-    """
-    if rng is None:
-        return random.choice(tasks)
-    return rng.choice(tasks)
 
 
 def report_error(user: User, error: BaseException, where: str) -> None:
@@ -467,3 +303,54 @@ class DefaultTaskSet(TaskSet):
                 "InterruptTaskSet, which only a task of a TaskSet may raise; use "
                 "RescheduleTask to end a user's task early"
             ) from e
+
+
+# Tag filtering lives here rather than in swarm.user.declaration because it recurses into
+# nested TaskSet classes, and declaration is imported by this module, not the other way round.
+def filter_tasks_by_tags(
+    task_holder: type,
+    tags: Iterable[str] | None = None,
+    exclude_tags: Iterable[str] | None = None,
+    checked: dict[Any, bool] | None = None,
+) -> bool:
+    """Keep in ``task_holder.tasks`` (a User or TaskSet class, changed in place) the tasks
+    that pass the tag filters, recursing into nested TaskSets; True when any task is left.
+
+    A task passes when it has one of ``tags`` (if given) and none of ``exclude_tags`` (if given).
+    A nested TaskSet passes when it keeps a task; a MarkovTaskSet is judged as a whole by the
+    tags on its class. ``checked`` remembers verdicts across calls, for task sets shared between
+    classes. A class left without tasks is logged as a warning: it cannot run. The tags may be
+    any iterable of names (the command line gives lists).
+    """
+    include = None if tags is None else frozenset(tags)
+    exclude = None if exclude_tags is None else frozenset(exclude_tags)
+    checked = {} if checked is None else checked
+    kept = []
+    for candidate in task_holder.tasks:  # type: ignore[attr-defined]  # any task holder class
+        if candidate not in checked:
+            checked[candidate] = _passes(candidate, include, exclude, checked)
+        if checked[candidate]:
+            kept.append(candidate)
+    task_holder.tasks = kept  # type: ignore[attr-defined]  # any task holder class
+    if not kept and getattr(task_holder, "_has_task_list", True):
+        logger.warning(
+            "%s has no tasks left after filtering by tags; it cannot run", task_holder.__name__
+        )
+        return False
+    return True
+
+
+def _passes(
+    candidate: Any,
+    tags: frozenset[str] | None,
+    exclude_tags: frozenset[str] | None,
+    checked: dict[Any, bool],
+) -> bool:
+    nested = taskset_class(candidate)
+    if nested is not None and nested._has_task_list:
+        filter_tasks_by_tags(nested, tags, exclude_tags, checked)
+        return bool(nested.tasks)
+    own: set[str] = getattr(candidate, TAGS_ATTR, set())
+    if tags is not None and not own & tags:
+        return False
+    return exclude_tags is None or not own & exclude_tags

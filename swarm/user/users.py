@@ -81,7 +81,7 @@ class User:
     """True for a base class meant to be subclassed: the runner never spawns it."""
 
     tasks: ClassVar[list[Task]] = []
-    """The flat weighted task list, built when the class is defined (see swarm.user.task)."""
+    """The flat weighted task list, built when the class is defined (see swarm.user.declaration)."""
 
     wait_time = _wait_time.constant(0)
     """Seconds to wait after each task, as a function of the user: ``between(1, 5)``, ..."""
