@@ -65,12 +65,8 @@ def _run(argv: list[str]) -> int:
     user_classes = select_user_classes(userfiles, options.user_classes)
     if options.show_task_ratio or options.show_task_ratio_json:
         return _show_task_ratio(user_classes, options)
+    refuse_unavailable(options)
     environment = create_environment(user_classes, userfiles, options)
-    if not options.headless:
-        raise ConfigError(
-            "the web UI is not available in this version of swarm; "
-            "run with --headless (and -u, -r, -t)"
-        )
     runner = environment.create_local_runner()
     # Listeners may still change the environment here (the demo userfile sets the host).
     environment.events.init.fire(environment=environment, runner=runner, web_ui=None)
@@ -117,6 +113,29 @@ def select_user_classes(userfiles: Userfiles, names: list[str]) -> list[type[Use
             f"the userfile defines: {', '.join(sorted(available))}"
         )
     return [available[n] for n in dict.fromkeys(names)]
+
+
+#: Options that are parsed (so config files written for Locust load) but not yet acted on,
+#: with what to say instead of silently ignoring them.
+UNAVAILABLE = (
+    ("master", "distributed runs (--master) are"),
+    ("worker", "distributed runs (--worker) are"),
+    ("processes", "--processes is"),
+    ("iterations", "-i/--iterations is"),
+    ("html_file", "the HTML report (--html) is"),
+)
+
+
+def refuse_unavailable(options: argparse.Namespace) -> None:
+    """A clear error for options this version of swarm cannot honour yet."""
+    for dest, what in UNAVAILABLE:
+        if getattr(options, dest, None):
+            raise ConfigError(f"{what} not available in this version of swarm")
+    if not options.headless:
+        raise ConfigError(
+            "the web UI is not available in this version of swarm; "
+            "run with --headless (and -u, -r, -t)"
+        )
 
 
 def check_runnable(environment: Environment) -> None:
