@@ -103,7 +103,10 @@ class HeadlessRun:
         now = time.time()
         self.env.stats.record_history(now, self.runner.user_count)
         if self.csv is not None:
+            # As Locust does: the history grows by a row, the summary files are rewritten, so
+            # they are current even if the process is killed without a chance to clean up.
             self.csv.write_history_row(now, self.runner.user_count)
+            self.csv.write_final()
 
     def _console(self) -> None:
         elapsed = time.monotonic() - self.started

@@ -1,10 +1,11 @@
 """One row of statistics: every request with the same (name, method), and the Aggregated row.
 
 Names and meanings follow Locust's ``StatsEntry``. Response times live in a ``Histogram``
-(so ``min/max/total_response_time`` and every percentile come from it); counters per second
-keep only a short window of recent seconds; the *current* percentiles (the last ~10 s) come
-from a small ring of cumulative histogram snapshots taken when a second rolls over. Nothing
-here grows with the length of a run.
+(so ``min/max/total_response_time`` and every percentile come from it). What changes once
+per second is done once per second: when a second rolls over, the requests and failures of
+the past second are filed (a short window of them is kept) and a cumulative histogram
+snapshot joins a small ring, from which the *current* percentiles (the last ~10 s) come.
+Nothing here grows with the length of a run.
 
 Time comes from the owning ``RequestStats``'s clock (or ``clock=``), never from the system
 directly, so tests drive it with a fake clock.
@@ -18,7 +19,8 @@ from collections.abc import Callable, Iterable, Mapping
 from math import floor, frexp
 from typing import TYPE_CHECKING, Any
 
-from swarm.stats.histogram import SUB_BUCKETS, Histogram, bucket_midpoint
+from swarm.stats.histogram import KEY_SCALE, KEY_SHIFT, Histogram, bucket_midpoint
+from swarm.stats.per_second import PerSecondCounts
 
 if TYPE_CHECKING:
     from swarm.stats.request_stats import RequestStats
@@ -49,7 +51,8 @@ _COUNTERS = ("num_requests", "num_none_requests", "num_failures", "total_content
 class StatsEntry:
     """The statistics of one (name, method): counts, response times, per-second rates.
 
-    ``log`` and ``log_error`` are the hot path; everything else is read on demand. Rates and
+    ``log`` and ``log_error`` record; ``RequestStats`` records a request into its entry and
+    the total at once with ``log_to_entry_and_total``. Everything else is read on demand. Rates and
     ``current_*`` values are computed against the owning ``stats`` (its last request and start
     time), as Locust does, so every row of a table uses the same time frame.
     """
@@ -80,14 +83,14 @@ class StatsEntry:
         self.num_failures = 0
         self.total_content_length = 0
         self.histogram = Histogram()
-        self.num_reqs_per_sec: dict[int, int] = {}
-        self.num_fail_per_sec: dict[int, int] = {}
+        self._reqs_per_sec = PerSecondCounts(PER_SECOND_WINDOW)
+        self._fails_per_sec = PerSecondCounts(PER_SECOND_WINDOW)
         self._second = int(now)
         self._snapshots: deque[tuple[int, Histogram]] = deque(maxlen=_SNAPSHOTS)
         if self.use_response_times_cache:
             self._snapshots.append((self._second - 1, Histogram()))
 
-    # -- recording (hot path) ---------------------------------------------------------------
+    # -- recording --------------------------------------------------------------------------
 
     def log(
         self, response_time: float | None, content_length: int, now: float | None = None
@@ -100,8 +103,6 @@ class StatsEntry:
             self._new_second(second)
         self.num_requests += 1
         self.last_request_timestamp = now
-        per_second = self.num_reqs_per_sec
-        per_second[second] = per_second.get(second, 0) + 1
         if response_time is None:
             self.num_none_requests += 1
         else:
@@ -116,20 +117,27 @@ class StatsEntry:
         if second != self._second:
             self._new_second(second)
         self.num_failures += 1
-        per_second = self.num_fail_per_sec
-        per_second[second] = per_second.get(second, 0) + 1
 
     def _new_second(self, second: int) -> None:
-        """The first event of a new second: snapshot the past, forget old seconds."""
+        """The first event of a new second, before it is counted: file the past one."""
         if self.use_response_times_cache:
             # The histogram now holds exactly the requests up to the end of second - 1.
             self._snapshots.append((second - 1, self.histogram.copy()))
+        self._reqs_per_sec.settle(self.num_requests, self._second, second)
+        self._fails_per_sec.settle(self.num_failures, self._second, second)
         self._second = second
-        oldest = second - PER_SECOND_WINDOW
-        _forget_before(self.num_reqs_per_sec, oldest)
-        _forget_before(self.num_fail_per_sec, oldest)
 
     # -- derived values -------------------------------------------------------------------
+
+    @property
+    def num_reqs_per_sec(self) -> dict[int, int]:
+        """Requests per second (epoch second -> count) over the last ``PER_SECOND_WINDOW`` s."""
+        return self._reqs_per_sec.counts(self.num_requests, self._second)
+
+    @property
+    def num_fail_per_sec(self) -> dict[int, int]:
+        """Failures per second, like ``num_reqs_per_sec``."""
+        return self._fails_per_sec.counts(self.num_failures, self._second)
 
     @property
     def total_response_time(self) -> float:
@@ -267,8 +275,8 @@ class StatsEntry:
         for counter in _COUNTERS:
             setattr(self, counter, getattr(self, counter) + getattr(other, counter))
         self.histogram.merge(other.histogram)
-        _add_counts(self.num_reqs_per_sec, other.num_reqs_per_sec, self._second)
-        _add_counts(self.num_fail_per_sec, other.num_fail_per_sec, self._second)
+        self._reqs_per_sec.add(other.num_reqs_per_sec, other.num_requests, self._second)
+        self._fails_per_sec.add(other.num_fail_per_sec, other.num_failures, self._second)
 
     def serialize(self) -> dict[str, Any]:
         """A plain dict: Locust's fields, with ``histogram`` instead of ``response_times``.
@@ -305,8 +313,13 @@ class StatsEntry:
         entry.last_request_timestamp = data["last_request_timestamp"]
         for counter in _COUNTERS:
             setattr(entry, counter, data[counter])
-        entry.num_reqs_per_sec = _int_keys(data["num_reqs_per_sec"])
-        entry.num_fail_per_sec = _int_keys(data["num_fail_per_sec"])
+        # as if merged into an empty entry: the counts are filed, nothing is pending
+        entry._reqs_per_sec.add(
+            _int_keys(data["num_reqs_per_sec"]), entry.num_requests, entry._second
+        )
+        entry._fails_per_sec.add(
+            _int_keys(data["num_fail_per_sec"]), entry.num_failures, entry._second
+        )
         if "histogram" in data:
             entry.histogram = Histogram.from_dict(data["histogram"])
         else:
@@ -350,10 +363,6 @@ class StatsEntry:
         return f"<StatsEntry {self.method} {self.name!r} requests={self.num_requests}>"
 
 
-_SCALE = 2.0 * SUB_BUCKETS
-_SHIFT = SUB_BUCKETS.bit_length() - 1
-
-
 def log_to_entry_and_total(
     entry: StatsEntry,
     total: StatsEntry,
@@ -365,8 +374,8 @@ def log_to_entry_and_total(
 
     Same effect as the two calls, written out flat because it runs once per request: a
     Python call costs as much as several of these lines, ``floor`` is cheaper than ``int``,
-    and ``d[k] += 1`` with a rare KeyError is cheaper than ``d.get(k, 0)`` (see
-    bench/bench_stats.py).
+    and ``d[k] += 1`` with a rare KeyError is cheaper than ``d.get(k, 0)`` (measured with
+    bench/bench_stats.py and instruction counts).
     """
     second = floor(now)
     if second != entry._second:
@@ -376,14 +385,6 @@ def log_to_entry_and_total(
     entry.num_requests += 1
     total.num_requests += 1
     entry.last_request_timestamp = total.last_request_timestamp = now
-    try:
-        entry.num_reqs_per_sec[second] += 1
-    except KeyError:
-        entry.num_reqs_per_sec[second] = 1
-    try:
-        total.num_reqs_per_sec[second] += 1
-    except KeyError:
-        total.num_reqs_per_sec[second] = 1
     entry.total_content_length += content_length
     total.total_content_length += content_length
     if response_time is None:
@@ -395,7 +396,7 @@ def log_to_entry_and_total(
     total_hist = total.histogram
     if response_time > 0.0:
         m, e = frexp(response_time)
-        key = (e << _SHIFT) + floor(m * _SCALE)
+        key = (e << KEY_SHIFT) + floor(m * KEY_SCALE)
         try:
             hist.counts[key] += 1
         except KeyError:
@@ -420,17 +421,6 @@ def log_to_entry_and_total(
         hist.max = response_time
     if response_time > total_hist.max:  # noqa: PLR1730 -- cheaper than max() on the hot path
         total_hist.max = response_time
-
-
-def _forget_before(per_second: dict[int, int], oldest: int) -> None:
-    for second in [s for s in per_second if s < oldest]:
-        del per_second[second]
-
-
-def _add_counts(into: dict[int, int], other: Mapping[int, int], now_second: int) -> None:
-    for second, n in other.items():
-        into[second] = into.get(second, 0) + n
-    _forget_before(into, max(into, default=now_second) - PER_SECOND_WINDOW)
 
 
 def _str_keys(data: Mapping[int, int]) -> dict[str, int]:

@@ -23,24 +23,29 @@ from typing import Any
 #: Sub-buckets per power of two; a bucket's width is at most 1/SUB_BUCKETS of its lower bound.
 SUB_BUCKETS = 128
 
-_SCALE = 2.0 * SUB_BUCKETS
-_SHIFT = 7  # log2(SUB_BUCKETS)
+#: ``bucket_key(v) == (e << KEY_SHIFT) + floor(m * KEY_SCALE)`` where ``m, e = frexp(v)``;
+#: for code that computes keys inline on its hot path.
+KEY_SHIFT = SUB_BUCKETS.bit_length() - 1
+KEY_SCALE = 2.0 * SUB_BUCKETS
+
 _MASK = SUB_BUCKETS - 1
 
 
 def bucket_key(value_ms: float) -> int:
     """The bucket of a value ``> 0``: a key that sorts like the values it holds.
 
-    ``frexp`` gives ``value = m * 2**e`` with ``0.5 <= m < 1``, so ``int(m * 256)`` is one of
-    128 sub-buckets (128..255) of the power of two ``e``.
+    ``frexp`` gives ``value = m * 2**e`` with ``0.5 <= m < 1``, so ``floor(m * 256)`` is one
+    of 128 sub-buckets (128..255) of the power of two ``e``.
     """
     m, e = frexp(value_ms)
-    return (e << _SHIFT) + floor(m * _SCALE)
+    return (e << KEY_SHIFT) + floor(m * KEY_SCALE)
 
 
 def bucket_bounds(key: int) -> tuple[float, float]:
     """The half-open range ``[low, high)`` of the values that fall into bucket ``key``."""
-    exponent = (key >> _SHIFT) - 9
+    # key = e * 128 + s with 128 <= s < 256, so key >> 7 == e + 1, and the bucket's values
+    # are [s, s + 1) * 2**(e - 8)
+    exponent = (key >> KEY_SHIFT) - KEY_SHIFT - 2
     sub = (key & _MASK) + SUB_BUCKETS
     return ldexp(sub, exponent), ldexp(sub + 1, exponent)
 
@@ -83,7 +88,7 @@ class Histogram:
         if value_ms > 0.0:
             m, e = frexp(value_ms)
             # floor and a rare KeyError cost less than int() and dict.get on this path
-            key = (e << _SHIFT) + floor(m * _SCALE)
+            key = (e << KEY_SHIFT) + floor(m * KEY_SCALE)
             try:
                 self.counts[key] += 1
             except KeyError:

@@ -109,7 +109,7 @@ class RequestStats:
         """Listener of the request event: log the request and, if it failed, its error.
 
         ``response``, ``context``, ``start_time`` and ``url`` are unused: naming them lets
-        Python bind the event's arguments without building a dict of leftovers (the hot path).
+        Python bind the event's arguments without filling a dict of leftovers (the hot path).
         """
         now = self.clock()
         entry = self.entries.get((name, request_type)) or self._add_entry(name, request_type)
