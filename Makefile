@@ -33,6 +33,7 @@ check: $(STAMP) test
 
 bench: $(STAMP)
 	$(PY) bench/bench_stats.py
+	$(PY) bench/bench_user.py
 	$(PY) bench/bench_dispatch.py
 
 clean:
