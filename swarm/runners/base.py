@@ -134,13 +134,13 @@ class Runner:
     def _stop_gracefully(self, users: list[User]) -> None:
         timeout = self.environment.stop_timeout or 0
         pending = [u for u in users if not u.stop(force=timeout <= 0)]
-        if not pending:
-            return
-        greenlets = [u.greenlet for u in pending if u.greenlet is not None]
-        gevent.joinall(greenlets, timeout=timeout)
-        for user in pending:
-            if user.greenlet is not None and not user.greenlet.dead:
-                user.stop(force=True)
+        if pending:
+            gevent.joinall([u.greenlet for u in pending if u.greenlet is not None], timeout=timeout)
+            for user in pending:
+                if user.greenlet is not None and not user.greenlet.dead:
+                    user.stop(force=True)
+        # kills are delivered on the next round of the hub; wait for all of them at once
+        gevent.joinall([u.greenlet for u in users if u.greenlet is not None])
 
     def stop_all_users(self) -> None:
         """Stop every user (gracefully within stop_timeout) and wait until all are gone."""

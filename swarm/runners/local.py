@@ -93,6 +93,9 @@ class LocalRunner(Runner):
         """Stop every user (within the stop timeout) and end the test; the runner stays."""
         if self.state in (STATE_STOPPED, STATE_STOPPING, STATE_INIT):
             return
+        if self._called_by_a_user():
+            self.spawn_in_background(self.stop)
+            return
         self.environment.events.test_stopping.fire(environment=self.environment)
         self.state = STATE_STOPPING
         if self.spawning_greenlet is not None:
@@ -105,11 +108,18 @@ class LocalRunner(Runner):
 
     def quit(self) -> None:
         """Stop the test and end the runner: ``runner.greenlet.join()`` returns after this."""
+        if self._called_by_a_user():
+            self.spawn_in_background(self.quit)
+            return
         self.stop()
         current = gevent.getcurrent()
         for greenlet in list(self.greenlet):
             if greenlet is not current:
                 greenlet.kill(block=True)
+
+    def _called_by_a_user(self) -> bool:
+        """A task calling stop() or quit() would be killed halfway by its own stop: hand over."""
+        return gevent.getcurrent() in self.user_greenlets
 
 
 def _describe(counts: dict[str, int]) -> str:

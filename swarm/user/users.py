@@ -172,7 +172,9 @@ class User:
         """Stop this user; True if it was stopped at once, False if it stops after its task.
 
         A user that is waiting, not yet started or already finished stops at once; one running
-        a task finishes that task first. ``force`` kills it at once wherever it is.
+        a task finishes that task first. ``force`` kills it at once wherever it is. A kill is
+        delivered when the caller next yields to the hub (join ``greenlet`` to wait for it), so
+        stopping many users costs one round of the hub, not one round per user.
         """
         greenlet = self._greenlet
         if greenlet is None or greenlet.dead:
@@ -180,7 +182,7 @@ class User:
             return True
         if force or self._state in (None, STATE_WAITING):
             assert self._group is not None  # start() sets both
-            self._group.killone(greenlet)
+            self._group.killone(greenlet, block=False)
             return True
         if self._state == STATE_RUNNING:
             self._state = STATE_STOPPING

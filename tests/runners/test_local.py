@@ -214,3 +214,52 @@ def test_requests_reach_the_environment_stats() -> None:
     assert runner.stats.get("/x", "GET").num_requests == 1
     assert runner.stats.total.num_requests == 1
     runner.quit()
+
+
+class Busy(User):
+    """Fires one request per task, back to back, yielding to the hub in between."""
+
+    wait_time = constant(0)
+
+    @task
+    def fire(self) -> None:
+        self.environment.events.request.fire(
+            request_type="GET",
+            name="/busy",
+            response_time=1.0,
+            response_length=0,
+            response=None,
+            context={},
+            exception=None,
+            start_time=0.0,
+            url=None,
+        )
+
+
+def test_stopping_many_busy_users_takes_one_round_not_one_per_user() -> None:
+    env, runner = make_runner(Busy)
+    runner.start(100, spawn_rate=100_000, wait=True)
+    settle()
+    before = env.stats.total.num_requests
+    runner.stop()
+    # every user may finish the task it is in, but none may start many more
+    assert env.stats.total.num_requests - before <= 100
+    assert runner.user_count == 0
+    runner.quit()
+
+
+def test_quit_called_from_a_task_ends_the_test() -> None:
+    class SelfQuitter(User):
+        wait_time = constant(0)
+
+        @task
+        def enough(self) -> None:
+            self.environment.runner.quit()
+            gate.wait()  # the runner's quit, in its own greenlet, ends this user
+
+    _, runner = make_runner(SelfQuitter)
+    runner.start(2, spawn_rate=1000)
+    runner.greenlet.join(timeout=LIMIT_S)
+    assert len(runner.greenlet) == 0
+    assert runner.state == STATE_STOPPED
+    assert runner.user_count == 0

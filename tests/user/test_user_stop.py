@@ -79,6 +79,7 @@ def test_a_waiting_user_stops_at_once(environment):
     assert user.log[-1] == "task done"
 
     assert user.stop() is True
+    greenlet.join(timeout=5)  # the kill is delivered on the next round of the hub
     assert greenlet.dead
     assert user.log == ["start", "task", "task done", "stop"]
 
@@ -89,6 +90,7 @@ def test_force_kills_a_user_inside_its_task_and_on_stop_still_runs(environment):
     greenlet = started(user, group)
 
     assert user.stop(force=True) is True
+    greenlet.join(timeout=5)
     assert greenlet.dead
     assert user.log == ["start", "task", "stop"]
 
@@ -99,6 +101,7 @@ def test_a_user_not_yet_running_stops_at_once_without_on_start(environment):
     greenlet = user.start(group)
 
     assert user.stop() is True
+    greenlet.join(timeout=5)
     assert greenlet.dead
     assert not hasattr(user, "log")
 
@@ -111,6 +114,7 @@ def test_stopping_a_user_that_was_never_started_or_has_ended(environment):
     user = make_user(environment)
     greenlet = started(user, group)
     user.stop(force=True)
+    greenlet.join(timeout=5)
     assert user.stop() is True
     assert greenlet.dead
 
@@ -146,6 +150,7 @@ def test_a_task_that_calls_wait_can_be_stopped_there(environment):
     user = Patient(environment)
     greenlet = started(user, group)
     assert user.stop() is True
+    greenlet.join(timeout=5)
     assert greenlet.dead
     assert user.log == ["before", "stop"]
 
