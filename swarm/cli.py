@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import swarm
 from swarm.argument_parser import EXIT_USAGE, build_parser
@@ -139,18 +140,44 @@ def refuse_unavailable(options: argparse.Namespace) -> None:
 
 
 def check_runnable(environment: Environment) -> None:
-    """Refuse, before anything starts, a test that cannot run."""
+    """Refuse, before anything starts, a test that cannot run.
+
+    Classes that --tags/--exclude-tags left without tasks are dropped (as in Locust); it is
+    an error only when no class is left, or when a class never had a task.
+    """
+    filtering = environment.tags is not None or environment.exclude_tags is not None
+    runnable = [cls for cls in environment.user_classes if cls.tasks or cls.run is not User.run]
+    if not runnable:
+        reason = "after --tags/--exclude-tags filtering" if filtering else "at all"
+        names = ", ".join(cls.__name__ for cls in environment.user_classes)
+        raise ConfigError(
+            f"no user class has tasks {reason} ({names}). "
+            "Decorate methods with @task or set tasks = [...]"
+            + ("; check the tag names" if filtering else "")
+        )
     for cls in environment.user_classes:
-        if issubclass(cls, HttpUser) and not (cls.host or environment.host):
-            raise ConfigError(
-                f"{cls.__name__} is an HttpUser but no host was given. Set host = "
-                f'"http://..." on the class, or pass -H/--host (e.g. -H http://127.0.0.1:8080)'
-            )
-        if not cls.tasks and cls.run is User.run:
-            raise ConfigError(
-                f"{cls.__name__} has no tasks (after --tags/--exclude-tags filtering). "
-                "Decorate methods with @task or set tasks = [...]"
-            )
+        if cls not in runnable:
+            logger.warning("%s has no tasks left after tag filtering: not running it", cls.__name__)
+    environment.user_classes[:] = runnable
+    for cls in runnable:
+        if issubclass(cls, HttpUser):
+            _check_host(cls, cls.host or environment.host)
+    if not any(cls.weight > 0 or cls.fixed_count > 0 for cls in runnable):
+        raise ConfigError("no user class has weight > 0 or a fixed_count, so no user would run")
+
+
+def _check_host(cls: type[User], host: str | None) -> None:
+    if not host:
+        raise ConfigError(
+            f"{cls.__name__} is an HttpUser but no host was given. Set host = "
+            f'"http://..." on the class, or pass -H/--host (e.g. -H http://127.0.0.1:8080)'
+        )
+    parts = urlsplit(host)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"invalid host {host!r} for {cls.__name__}: it must be a base URL such as "
+            "http://127.0.0.1:8080 (with http:// or https://)"
+        )
 
 
 def _fire_init_command_line_parser(parser: argparse.ArgumentParser) -> None:
@@ -179,10 +206,12 @@ def _list_user_classes(userfiles: Userfiles) -> None:
 
 
 def _show_task_ratio(user_classes: list[type[User]], options: argparse.Namespace) -> int:
-    users = options.num_users or 1
+    users = options.num_users  # None: as many users as the weights add up to, as in Locust
     if options.show_task_ratio_json:
         print_task_ratio_json(user_classes, users)
     else:
+        print("\nTask ratio per user class")
         print_task_ratio(user_classes, users, total=False)
+        print("\nTotal task ratio")
         print_task_ratio(user_classes, users, total=True)
     return 0

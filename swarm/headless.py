@@ -57,8 +57,15 @@ class HeadlessRun:
         return self.finish()
 
     def quit(self, reason: str) -> None:
-        """End the run (once): stop the users and let ``run`` write the reports."""
+        """End the run: stop the users and let ``run`` write the reports.
+
+        A second request (a second Ctrl-C) while users are still finishing their tasks within
+        the stop timeout kills them at once; the reports are still written.
+        """
         if self._stopping:
+            if self.runner.user_greenlets:
+                logger.warning("%s again: stopping every user now", reason)
+                self.runner.user_greenlets.kill(block=False)
             return
         self._stopping = True
         logger.info("%s: stopping the test", reason)
@@ -124,14 +131,18 @@ class HeadlessRun:
 
 
 def exit_code(env: Environment, runner: Runner, code_on_error: int) -> int:
-    """Locust's exit codes: the environment's choice, 2 for crashes, then failures, else 0."""
+    """Locust's exit codes, in Locust's order of precedence.
+
+    The environment's choice (``process_exit_code``) first; then ``code_on_error`` when a
+    request failed or a task raised (the errors and exceptions tables are not empty); then 2
+    when an event listener or a greenlet crashed; else 0.
+    """
     if env.process_exit_code is not None:
         return env.process_exit_code
-    crashed = env.events.listener_errors or runner.unhandled_exceptions or env.stats.exceptions
-    if crashed:
-        return 2
-    if env.stats.total.num_failures:
+    if env.stats.total.num_failures or env.stats.exceptions:
         return code_on_error
+    if env.events.listener_errors or runner.unhandled_exceptions:
+        return 2
     return 0
 
 

@@ -25,9 +25,9 @@ def setup_logging(loglevel: str = "INFO", logfile: str | None = None) -> None:
     if not isinstance(level, int):
         raise ValueError(f"unknown log level {loglevel!r}; use one of {', '.join(LEVELS)}")
     formatter = logging.Formatter(_FORMAT.format(host=socket.gethostname()))
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
-    if logfile:
-        handlers.append(logging.FileHandler(logfile))
+    # With a log file, messages go there instead of stderr (the console tables stay on stdout).
+    handler = logging.FileHandler(logfile) if logfile else logging.StreamHandler(sys.stderr)
+    handlers: list[logging.Handler] = [handler]
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)

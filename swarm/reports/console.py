@@ -62,10 +62,9 @@ def print_summary(stats: RequestStats) -> None:
     print_lines(stats_table(stats, current=False))
     console_logger.info("")
     print_lines(percentiles_table(stats))
-    errors = errors_table(stats)
-    if errors:
+    if stats.errors:
         console_logger.info("")
-        print_lines(errors)
+        print_lines(errors_table(stats))
     exceptions = exceptions_table(stats)
     if exceptions:
         console_logger.info("")

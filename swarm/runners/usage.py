@@ -23,7 +23,7 @@ class UsageMonitor:
         return (
             f"CPU usage of this load generator is {cpu_percent:.0f}% (above "
             f"{self.threshold:.0f}%): response times may be inflated by the generator itself. "
-            "Run more processes (--processes) or more workers."
+            "Use fewer users per process, or spread them over more processes."
         )
 
     def reset(self) -> None:

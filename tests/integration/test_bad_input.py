@@ -106,6 +106,20 @@ def test_options_not_yet_available_are_refused_not_ignored(
     assert_clean_error(result, fragment, "not available")
 
 
+def test_host_without_scheme(swarm_cmd, userfile: Callable[..., Path]) -> None:
+    path = userfile(GOOD)
+    result = swarm_cmd.run("-f", str(path), "--headless", "-t", "1s", "-H", "127.0.0.1:8080")
+    assert_clean_error(result, "invalid host '127.0.0.1:8080'", "http://")
+
+
+def test_only_weightless_classes(swarm_cmd, userfile: Callable[..., Path]) -> None:
+    path = userfile(
+        GOOD.replace("class Shopper(HttpUser):", "class Shopper(HttpUser):\n        weight = 0")
+    )
+    result = swarm_cmd.run("-f", str(path), "--headless", "-t", "1s", "-H", "http://127.0.0.1:1")
+    assert_clean_error(result, "weight > 0")
+
+
 def test_unknown_flag_suggests_the_right_one(swarm_cmd, userfile: Callable[..., Path]) -> None:
     path = userfile(GOOD)
     result = swarm_cmd.run("-f", str(path), "--headless", "--userss", "3")

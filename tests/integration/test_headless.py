@@ -84,7 +84,7 @@ def test_failed_requests_give_exit_code_on_error(
     assert "404" in result.stdout  # the errors table names the failure
 
 
-def test_exception_in_a_task_gives_exit_code_2_and_is_reported(
+def test_exception_in_a_task_gives_exit_code_on_error_and_is_reported(
     swarm_cmd, userfile: Callable[..., Path]
 ) -> None:
     path = userfile(
@@ -99,10 +99,12 @@ def test_exception_in_a_task_gives_exit_code_2_and_is_reported(
                 raise ZeroDivisionError("the bug in the userfile")
         """
     )
-    result = swarm_cmd.run("-f", str(path), "--headless", "-u", "1", "-r", "1", "-t", "1s")
-    assert result.returncode == 2
+    args = ["-f", str(path), "--headless", "-u", "1", "-r", "1", "-t", "1s"]
+    result = swarm_cmd.run(*args)
+    assert result.returncode == 1  # as in Locust: task exceptions count like failures
     assert "ZeroDivisionError" in result.stdout  # exceptions table in the summary
     assert "Traceback" not in result.stdout
+    assert swarm_cmd.run(*args, "--exit-code-on-error", "0").returncode == 0
 
 
 def test_listener_exception_gives_exit_code_2_but_the_test_runs(
@@ -235,6 +237,19 @@ def test_tags_and_user_class_selection(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert {e["name"] for e in swarm_cmd.json_report()} == {"/products"}
+    # without naming a class: Other has no task tagged "read", so only Reader runs
+    result = swarm_cmd.run(
+        "-f", str(path), "--headless", "-u", "2", "-r", "2", "-t", "1s", "-H", target.url,
+        "-T", "read", "--json-file", "report",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert {e["name"] for e in swarm_cmd.json_report()} == {"/products"}
+    assert "Other has no tasks left" in result.stderr
+    result = swarm_cmd.run(
+        "-f", str(path), "--headless", "-t", "1s", "-H", target.url, "-T", "nosuchtag"
+    )
+    assert result.returncode == 1
+    assert "no user class has tasks after --tags" in result.stderr
 
 
 def test_list_user_classes(swarm_cmd, userfile: Callable[..., Path]) -> None:
