@@ -17,6 +17,7 @@ from swarm.event import Events
 #: The hooks userfiles listen to (``@events.test_start.add_listener``).
 events = Events()
 
+from swarm.contrib.fasthttp import FastHttpUser  # noqa: E402
 from swarm.debug import run_single_user  # noqa: E402
 from swarm.exceptions import (  # noqa: E402
     InterruptTaskSet,
@@ -43,6 +44,7 @@ from swarm.user import (  # noqa: E402
 )
 
 __all__ = [
+    "FastHttpUser",
     "HttpUser",
     "InterruptTaskSet",
     "MarkovTaskSet",

@@ -37,6 +37,10 @@ def default_userfile(cwd: Path | None) -> str:
     return "locustfile.py"
 
 
+#: Marks the options that are parsed (so Locust config files load) but not acted on yet.
+NOT_YET = "(accepted, not available in this version: swarm refuses to run with them)"
+
+
 def add_builtin_options(parser: SwarmArgumentParser, *, cwd: Path | None, early: bool) -> None:
     """Add every built-in option to ``parser``, one argument group per Locust group.
 
@@ -45,9 +49,9 @@ def add_builtin_options(parser: SwarmArgumentParser, *, cwd: Path | None, early:
     userfile is imported.
     """
     _add_common(parser.add_argument_group("Common options"), cwd, early)
-    _add_web_ui(parser.add_argument_group("Web UI options"))
-    _add_master(parser.add_argument_group("Master options"))
-    _add_worker(parser.add_argument_group("Worker options"))
+    _add_web_ui(parser.add_argument_group(f"Web UI options {NOT_YET}"))
+    _add_master(parser.add_argument_group(f"Master options {NOT_YET}"))
+    _add_worker(parser.add_argument_group(f"Worker options {NOT_YET}"))
     _add_tags(parser.add_argument_group("Tag options"))
     _add_stats(parser.add_argument_group("Request statistics options"))
     _add_logging(parser.add_argument_group("Logging options"))
@@ -101,7 +105,7 @@ def _add_common(group: argparse._ArgumentGroup, cwd: Path | None, early: bool) -
         type=zero_or_more,
         default=0,
         metavar="<int>",
-        help="stop after this many task iterations in all (default 0: no limit)",
+        help="stop after this many task iterations in all (not available yet)",
     )
     add("-l", "--list", dest="list_commands", action="store_true", help="list user classes, exit")
     add("--config-users", nargs="*", metavar="<json>", help="per-class settings: JSON or .json")
@@ -181,7 +185,7 @@ def _add_worker(group: argparse._ArgumentGroup) -> None:
         "--processes",
         type=whole_number,
         metavar="<int>",
-        help="fork this many worker processes (-1: one per core)",
+        help="fork this many worker processes, -1: one per core (not available yet)",
     )
     add(
         "--master-host",
@@ -227,7 +231,7 @@ def _add_stats(group: argparse._ArgumentGroup) -> None:
         "--html",
         dest="html_file",
         metavar="<file>",
-        help="write an HTML report; {u}, {r}, {t} in the name become users, rate, time",
+        help="write an HTML report; {u}, {r}, {t} become users, rate, time (not available yet)",
     )
     add("--json", action="store_true", help="print the final statistics as JSON on stdout")
     add("--json-file", metavar="<name>", help="write the final statistics to NAME.json")

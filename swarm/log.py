@@ -26,18 +26,18 @@ def setup_logging(loglevel: str = "INFO", logfile: str | None = None) -> None:
         raise ValueError(f"unknown log level {loglevel!r}; use one of {', '.join(LEVELS)}")
     formatter = logging.Formatter(_FORMAT.format(host=socket.gethostname()))
     # With a log file, messages go there instead of stderr (the console tables stay on stdout).
-    handler = logging.FileHandler(logfile) if logfile else logging.StreamHandler(sys.stderr)
-    handlers: list[logging.Handler] = [handler]
+    destination: logging.Handler = (
+        logging.FileHandler(logfile) if logfile else logging.StreamHandler(sys.stderr)
+    )
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in handlers:
-        handler.setFormatter(formatter)
-        root.addHandler(handler)
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    destination.setFormatter(formatter)
+    root.addHandler(destination)
     root.setLevel(level)
 
-    for handler in list(console_logger.handlers):
-        console_logger.removeHandler(handler)
+    for old in list(console_logger.handlers):
+        console_logger.removeHandler(old)
     console = logging.StreamHandler(sys.stdout)
     console.setFormatter(logging.Formatter("%(message)s"))
     console_logger.addHandler(console)

@@ -10,6 +10,7 @@ import swarm
 def test_top_level_exports_are_exactly_the_intended_ones() -> None:
     assert swarm.__all__ == sorted(swarm.__all__)
     assert set(swarm.__all__) == {
+        "FastHttpUser",
         "HttpUser",
         "InterruptTaskSet",
         "MarkovTaskSet",
@@ -50,6 +51,8 @@ def test_locust_module_paths_exist_under_swarm() -> None:
             "STATE_STOPPING",
             "STATE_STOPPED",
             "STATE_MISSING",
+            "MasterRunner",
+            "WorkerRunner",
         ],
         "swarm.stats": ["RequestStats", "StatsEntry", "stats_printer", "stats_history"],
         "swarm.exception": [
@@ -67,6 +70,7 @@ def test_locust_module_paths_exist_under_swarm() -> None:
         "swarm.user": ["task", "wait_time", "User", "TaskSet", "HttpUser"],
         "swarm.user.wait_time": ["between", "constant", "constant_pacing"],
         "swarm.event": ["EventHook", "Events"],
+        "swarm.contrib.fasthttp": ["FastHttpUser", "FastHttpSession"],
     }
     for module_name, names in expected.items():
         module = importlib.import_module(module_name)
@@ -95,3 +99,26 @@ def test_module_level_events_are_one_events_object() -> None:
 
     assert isinstance(swarm.events, Events)
     assert swarm.events.request is swarm.events.request
+
+
+def test_distributed_runner_names_exist_for_isinstance_guards() -> None:
+    import pytest
+
+    from swarm.env import Environment
+    from swarm.exceptions import ConfigError
+    from swarm.runners import LocalRunner, MasterRunner, WorkerRunner
+
+    env = Environment(user_classes=[])
+    runner = env.create_local_runner()
+    assert isinstance(runner, LocalRunner)
+    assert not isinstance(runner, (MasterRunner, WorkerRunner))
+    with pytest.raises(ConfigError, match="not available"):
+        MasterRunner(env)
+    runner.quit()
+
+
+def test_fast_http_user_is_an_abstract_http_user() -> None:
+    from swarm.contrib.fasthttp import FastHttpUser
+
+    assert issubclass(FastHttpUser, swarm.HttpUser)
+    assert FastHttpUser.abstract is True

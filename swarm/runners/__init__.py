@@ -10,6 +10,7 @@ from swarm.runners.base import (
     STATE_STOPPING,
     Runner,
 )
+from swarm.runners.distributed import MasterRunner, WorkerRunner
 from swarm.runners.local import LocalRunner
 
 __all__ = [
@@ -21,5 +22,7 @@ __all__ = [
     "STATE_STOPPED",
     "STATE_STOPPING",
     "LocalRunner",
+    "MasterRunner",
     "Runner",
+    "WorkerRunner",
 ]

@@ -1,0 +1,1 @@
+"""Locust's ``locust.contrib`` import paths."""
