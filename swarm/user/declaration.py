@@ -157,6 +157,8 @@ def pick(tasks: Sequence[T], rng: random.Random | None = None) -> T:
     O(1). ``rng`` draws the choice (the ``random`` module by default). An IndexError when
     ``tasks`` is empty.
     """
+    if len(tasks) == 1:  # the common single-task user draws nothing
+        return tasks[0]
     if rng is None:
         return random.choice(tasks)
     return rng.choice(tasks)

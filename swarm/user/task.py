@@ -165,7 +165,7 @@ class TaskSet:
         try:
             if not self._task_queue:
                 self.schedule_task(self.get_next_task())
-            if self.user._state == STATE_STOPPING:
+            if self._user._state == STATE_STOPPING:
                 raise StopUser
             self.execute_next_task()
         except RescheduleTaskImmediately:
@@ -224,7 +224,7 @@ class TaskSet:
 
     def wait_time(self) -> float:
         """Seconds to wait after a task: the user's wait time unless this class sets its own."""
-        user_wait = self.user.wait_time
+        user_wait = self._user.wait_time
         if user_wait is None:
             raise MissingWaitTimeError(
                 f"set wait_time on {type(self.user).__name__} or {type(self).__name__}"
@@ -237,7 +237,7 @@ class TaskSet:
         A user stopped gracefully while waiting stops here, so calling this inside a task
         makes the task a place where the user can stop.
         """
-        user = self.user
+        user = self._user
         if user._state == STATE_STOPPING:
             raise StopUser
         seconds = self.wait_time()
@@ -287,15 +287,15 @@ class DefaultTaskSet(TaskSet):
             )
 
     def get_next_task(self) -> Task:
-        return pick(self.user.tasks)
+        return pick(self._user.tasks)
 
     def execute_task(self, task: Task) -> None:
-        nested = taskset_class(task)
+        user = self._user
         try:
-            if nested is not None:
-                nested(self.user).run()
+            if isinstance(task, type) and issubclass(task, TaskSet):
+                task(user).run()
             else:
-                task(self.user)
+                task(user)
         except InterruptTaskSet as e:
             # A user's own task has no parent task set to return to.
             raise SwarmError(
