@@ -291,9 +291,10 @@ class DefaultTaskSet(TaskSet):
 
     def execute_task(self, task: Task) -> None:
         user = self._user
+        nested = taskset_class(task)
         try:
-            if isinstance(task, type) and issubclass(task, TaskSet):
-                task(user).run()
+            if nested is not None:
+                nested(user).run()
             else:
                 task(user)
         except InterruptTaskSet as e:
