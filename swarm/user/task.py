@@ -163,11 +163,13 @@ class TaskSet:
 
     def _run_one_task(self) -> None:
         try:
-            if not self._task_queue:
-                self.schedule_task(self.get_next_task())
+            # A scheduled task runs first; otherwise pick one and run it straight away (the
+            # same as scheduling it and running the queue's head, one step less per task).
+            queue = self._task_queue
+            task = queue.popleft() if queue else self.get_next_task()
             if self._user._state == STATE_STOPPING:
                 raise StopUser
-            self.execute_next_task()
+            self.execute_task(task)
         except RescheduleTaskImmediately:
             return
         except RescheduleTask:
