@@ -17,6 +17,7 @@ from collections.abc import Callable
 import gevent
 
 from swarm.env import Environment
+from swarm.exceptions import StopTest
 from swarm.reports.console import print_lines, print_summary, progress_line
 from swarm.reports.csv import CsvReport
 from swarm.reports.json import print_json, write_json_file
@@ -48,7 +49,12 @@ class HeadlessRun:
         run_time = self.options.run_time
         self._install_signal_handlers()
         logger.info("Starting a test: %d users at %g/s%s", users, rate, _for(run_time))
-        self.runner.start(users, rate)
+        try:
+            self.runner.start(users, rate)
+        except StopTest:
+            logger.info("StopTest raised while the test was starting: stopping it")
+            self.runner.quit()
+            return self.finish()
         self.runner.spawn_in_background(self._every, HISTORY_STATS_INTERVAL_SEC, self._history)
         self.runner.spawn_in_background(self._every, CONSOLE_STATS_INTERVAL_SEC, self._console)
         if run_time:

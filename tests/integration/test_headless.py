@@ -305,3 +305,24 @@ def test_version(swarm_cmd) -> None:
     result = swarm_cmd.run("-V")
     assert result.returncode == 0
     assert result.stdout.startswith("swarm ")
+
+
+def test_stop_test_from_a_test_start_listener_ends_the_run_cleanly(
+    swarm_cmd, userfile: Callable[..., Path], target: DemoTarget
+) -> None:
+    path = userfile(
+        SHOPPER
+        + """
+    from swarm import StopTest, events
+
+    @events.test_start.add_listener
+    def refuse(environment):
+        raise StopTest()
+    """
+    )
+    result = swarm_cmd.run(
+        "-f", str(path), "--headless", "-u", "1", "-r", "1", "-t", "30s", "-H", target.url
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Aggregated" in result.stdout
