@@ -52,8 +52,9 @@ class Runner:
         self.target_user_count: int | None = None
         self.spawn_rate: float = 0.0
         self.spawning_greenlet: gevent.Greenlet | None = None
-        #: Users by class name, oldest first: ramp-down stops the newest.
-        self._users: dict[str, list[User]] = {}
+        #: Users by class name, oldest first (dicts as ordered sets: O(1) to forget a user that
+        #: stopped by itself); ramp-down stops the newest.
+        self._users: dict[str, dict[User, None]] = {}
         self.unhandled_exceptions = 0
         self.usage = UsageMonitor()
         self.current_cpu_usage = 0.0
@@ -106,7 +107,7 @@ class Runner:
         for name, count in counts.items():
             for _ in range(count):
                 user = classes[name](self.environment)
-                self._users.setdefault(name, []).append(user)
+                self._users.setdefault(name, {})[user] = None
                 greenlet = user.start(self.user_greenlets)
                 greenlet.link(lambda g, u=user, n=name: self._forget(n, u))
                 greenlet.link_exception(self._on_user_crash)
@@ -120,9 +121,10 @@ class Runner:
         """
         stopping = []
         for name, count in counts.items():
-            users = self._users.get(name, [])
-            victims = users[len(users) - count :] if count else []
-            del users[len(users) - len(victims) :]
+            users = self._users.get(name, {})
+            victims = list(users)[len(users) - count :] if count else []
+            for victim in victims:
+                del users[victim]
             stopping.extend(victims)
         if not stopping:
             return
@@ -151,8 +153,8 @@ class Runner:
 
     def _forget(self, name: str, user: User) -> None:
         users = self._users.get(name)
-        if users and user in users:
-            users.remove(user)
+        if users is not None:
+            users.pop(user, None)
 
     # -- errors ------------------------------------------------------------------------------
 

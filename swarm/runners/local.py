@@ -6,6 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 import gevent
+from gevent.event import Event
 
 from swarm.runners.base import (
     STATE_INIT,
@@ -32,6 +33,9 @@ class LocalRunner(Runner):
         super().__init__(environment)
         self._dispatcher: UsersDispatcher | None = None
         self._dispatched: dict[str, int] = {}
+        #: Set while no stop is in progress: a second stop() (or a quit()) waits on it.
+        self._not_stopping = Event()
+        self._not_stopping.set()
 
     def start(self, user_count: int, spawn_rate: float, wait: bool = False) -> None:
         """Ramp to ``user_count`` users at ``spawn_rate`` users/s; ramps down as well.
@@ -90,21 +94,31 @@ class LocalRunner(Runner):
             self.spawn_users(grow)
 
     def stop(self) -> None:
-        """Stop every user (within the stop timeout) and end the test; the runner stays."""
-        if self.state in (STATE_STOPPED, STATE_STOPPING, STATE_INIT):
-            return
+        """Stop every user (within the stop timeout) and end the test; the runner stays.
+
+        Called while another stop is in progress, it waits for that one to finish.
+        """
         if self._called_by_a_user():
             self.spawn_in_background(self.stop)
             return
-        self.environment.events.test_stopping.fire(environment=self.environment)
-        self.state = STATE_STOPPING
-        if self.spawning_greenlet is not None:
-            self.spawning_greenlet.kill(block=True)
-            self.spawning_greenlet = None
-        self.stop_all_users()
-        self._dispatched = {}
-        self.state = STATE_STOPPED
-        self.environment.events.test_stop.fire(environment=self.environment)
+        if self.state == STATE_STOPPING:
+            self._not_stopping.wait()
+            return
+        if self.state in (STATE_STOPPED, STATE_INIT):
+            return
+        self._not_stopping.clear()
+        try:
+            self.environment.events.test_stopping.fire(environment=self.environment)
+            self.state = STATE_STOPPING
+            if self.spawning_greenlet is not None:
+                self.spawning_greenlet.kill(block=True)
+                self.spawning_greenlet = None
+            self.stop_all_users()
+            self._dispatched = {}
+            self.state = STATE_STOPPED
+            self.environment.events.test_stop.fire(environment=self.environment)
+        finally:
+            self._not_stopping.set()
 
     def quit(self) -> None:
         """Stop the test and end the runner: ``runner.greenlet.join()`` returns after this."""
