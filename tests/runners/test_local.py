@@ -263,3 +263,27 @@ def test_quit_called_from_a_task_ends_the_test() -> None:
     assert len(runner.greenlet) == 0
     assert runner.state == STATE_STOPPED
     assert runner.user_count == 0
+
+
+def test_a_second_stop_waits_for_the_first_to_finish() -> None:
+    class Slow(User):
+        wait_time = constant(0)
+
+        @task
+        def work(self) -> None:
+            gate.wait()
+            raise StopUser()
+
+    _, runner = make_runner(Slow, stop_timeout=LIMIT_S)
+    runner.start(1, spawn_rate=1000, wait=True)
+    settle()
+    first = gevent.spawn(runner.stop)
+    settle()
+    second = gevent.spawn(runner.stop)
+    settle()
+    assert not first.dead and not second.dead  # both wait for the running task
+    gate.set()
+    gevent.joinall([first, second], timeout=LIMIT_S)
+    assert first.dead and second.dead
+    assert runner.state == STATE_STOPPED
+    runner.quit()
