@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -53,8 +54,7 @@ def _run(argv: list[str]) -> int:
     environ, cwd, home = os.environ, Path.cwd(), Path.home()
     if _wants_help(argv):
         return _print_help(argv, environ, cwd, home)
-    paths = userfile_paths(argv, environ, cwd, home)
-    userfiles = load_userfiles(find_userfiles(",".join(paths), cwd))
+    userfiles = _load_userfiles(argv, environ, cwd, home)
     options = parse_options(
         argv, environ=environ, cwd=cwd, home=home, extend=_fire_init_command_line_parser
     )
@@ -180,6 +180,13 @@ def _check_host(cls: type[User], host: str | None) -> None:
         )
 
 
+def _load_userfiles(
+    argv: list[str], environ: Mapping[str, str], cwd: Path, home: Path
+) -> Userfiles:
+    """The userfiles ``-f`` (from any source) names, imported."""
+    return load_userfiles(find_userfiles(",".join(userfile_paths(argv, environ, cwd, home)), cwd))
+
+
 def _fire_init_command_line_parser(parser: argparse.ArgumentParser) -> None:
     swarm.events.init_command_line_parser.fire(parser=parser)
 
@@ -188,10 +195,10 @@ def _wants_help(argv: list[str]) -> bool:
     return "-h" in argv or "--help" in argv
 
 
-def _print_help(argv: list[str], environ: os._Environ[str], cwd: Path, home: Path) -> int:
+def _print_help(argv: list[str], environ: Mapping[str, str], cwd: Path, home: Path) -> int:
     parser = build_parser()
     try:  # show the userfile's own arguments too, when there is a userfile to read
-        load_userfiles(find_userfiles(",".join(userfile_paths(argv, environ, cwd, home)), cwd))
+        _load_userfiles(argv, environ, cwd, home)
         _fire_init_command_line_parser(parser)
     except SwarmError:
         pass

@@ -10,3 +10,12 @@ from gevent import monkey
 
 monkey.patch_all()
 os.environ["SWARM_STRICT_EVENTS"] = "1"
+
+import pytest  # noqa: E402 -- after the monkey patch
+from fake_clock import FakeClock  # noqa: E402 -- after the monkey patch
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock the test moves by hand (the user tests' own fixture also drives pacing)."""
+    return FakeClock()

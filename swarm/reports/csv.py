@@ -72,19 +72,26 @@ def _percentile_cells(entry: StatsEntry, current: bool = False) -> list[Any]:
     return [round(v) for v in values]
 
 
+def _summary_cells(entry: StatsEntry) -> Row:
+    """Requests, failures and the response-time summary, as both files put them."""
+    return [
+        entry.num_requests,
+        entry.num_failures,
+        round(entry.median_response_time),
+        entry.avg_response_time,
+        entry.min_response_time or 0,
+        entry.max_response_time,
+        entry.avg_content_length,
+    ]
+
+
 def stats_rows(stats: RequestStats) -> Iterator[Row]:
     """The data rows of ``PREFIX_stats.csv``: each entry by name, then Aggregated."""
     for entry in [*stats.sorted_entries(), stats.total]:
         yield [
             entry.method,
             entry.name,
-            entry.num_requests,
-            entry.num_failures,
-            round(entry.median_response_time),
-            entry.avg_response_time,
-            entry.min_response_time or 0,
-            entry.max_response_time,
-            entry.avg_content_length,
+            *_summary_cells(entry),
             entry.total_rps,
             entry.total_fail_per_sec,
             *_percentile_cells(entry),
@@ -124,13 +131,7 @@ def history_rows(
             f"{entry.current_rps:2f}",
             f"{entry.current_fail_per_sec:2f}",
             *_percentile_cells(entry, current),
-            entry.num_requests,
-            entry.num_failures,
-            round(entry.median_response_time),
-            entry.avg_response_time,
-            entry.min_response_time or 0,
-            entry.max_response_time,
-            entry.avg_content_length,
+            *_summary_cells(entry),
         ]
 
 

@@ -64,10 +64,6 @@ class Runner:
         environment.events.user_error.add_listener(self._on_user_error)
         self.greenlet.spawn(self._monitor_usage).link_exception(self._on_runner_crash)
 
-    def __del__(self) -> None:  # a runner that is dropped should not keep its greenlets
-        if getattr(self, "greenlet", None) is not None and len(self.greenlet):
-            self.greenlet.kill(block=False)
-
     # -- what the CLI, the web UI and userfiles read -------------------------------------------
 
     @property

@@ -6,11 +6,10 @@ import csv
 from pathlib import Path
 
 import pytest
+from fake_clock import FakeClock
 
 from swarm.reports import CsvReport
 from swarm.stats import RequestStats
-
-from .conftest import FakeClock
 
 STATS_HEADER = (
     "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,"

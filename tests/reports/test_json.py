@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from fake_clock import FakeClock
 
 from swarm.reports import print_json, stats_to_json, write_json_file
 from swarm.stats import RequestStats, StatsEntry
-
-from .conftest import FakeClock
 
 
 @pytest.fixture

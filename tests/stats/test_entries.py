@@ -6,11 +6,10 @@ import json
 
 import msgpack
 import pytest
+from fake_clock import FakeClock
 
 from swarm.stats import PERCENTILES_TO_REPORT, RequestStats, StatsEntry
 from swarm.stats.entries import PER_SECOND_WINDOW
-
-from .conftest import FakeClock
 
 
 def _entry(clock: FakeClock, cache: bool = True) -> StatsEntry:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from fake_clock import FakeClock
 
 from swarm.stats import (
     CONSOLE_STATS_INTERVAL_SEC,
@@ -15,8 +16,6 @@ from swarm.stats import (
     stats_history,
     stats_printer,
 )
-
-from .conftest import FakeClock
 
 
 class LoopDone(Exception):

@@ -7,11 +7,10 @@ import logging
 
 import msgpack
 import pytest
+from fake_clock import FakeClock
 
 from swarm.event import Events
 from swarm.stats import PERCENTILES_TO_REPORT, RequestStats, StatsEntry
-
-from .conftest import FakeClock
 
 
 def _fire(events: Events, method: str, name: str, rt: float | None, exc: object = None) -> None:

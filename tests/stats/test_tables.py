@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from fake_clock import FakeClock
 
 from swarm.stats import (
     RequestStats,
@@ -16,8 +17,6 @@ from swarm.stats import (
     stats_table,
 )
 from swarm.stats.tables import readable_percentiles, truncate
-
-from .conftest import FakeClock
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from fake_clock import FakeClock
 
 from swarm.event import Events
 from swarm.user import wait_time
@@ -28,23 +29,10 @@ def user_errors(environment: SimpleNamespace) -> list[dict[str, Any]]:
     return fired
 
 
-class FakeClock:
-    """A monotonic clock that moves only when told to."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     """Replaces the clock pacing reads."""
-    fake = FakeClock()
+    fake = FakeClock(1000.0)
     monkeypatch.setattr(wait_time, "clock", fake)
     return fake
 

@@ -1,12 +1,10 @@
-"""Fixtures for the statistics tests: a clock the test moves by hand."""
+"""A clock that tests move by hand, shared by the statistics, report and user tests."""
 
 from __future__ import annotations
 
-import pytest
-
 
 class FakeClock:
-    """Epoch seconds that only change when the test says so."""
+    """Seconds that only change when the test says so."""
 
     def __init__(self, now: float = 1_700_000_000.0) -> None:
         self.now = now
@@ -16,8 +14,3 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
