@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 import swarm
 from swarm.argument_parser import EXIT_USAGE, build_parser
-from swarm.config import parse_options, userfile_paths
+from swarm.cluster import create_runner, fetch_userfile, fork_workers, reap, run_worker, supervise
+from swarm.config import early_options, parse_options, userfile_paths
 from swarm.env import Environment
 from swarm.exceptions import ConfigError, SwarmError, UserfileError
 from swarm.headless import HeadlessRun
@@ -60,6 +61,8 @@ def _run(argv: list[str]) -> int:
     )
     if not options.skip_log_setup:
         setup_logging(options.loglevel, options.logfile)
+    if options.locustfile == "-":
+        logger.info("Running %s, fetched from the master", userfiles.paths[0].name)
     if options.list_commands:
         _list_user_classes(userfiles)
         return 0
@@ -67,11 +70,28 @@ def _run(argv: list[str]) -> int:
     if options.show_task_ratio or options.show_task_ratio_json:
         return _show_task_ratio(user_classes, options)
     refuse_unavailable(options)
+    children = fork_workers(options) if options.processes else []
+    if children and options.worker:
+        return supervise(children)
+    try:
+        return _run_node(user_classes, userfiles, options)
+    finally:
+        if children:
+            reap(children)
+
+
+def _run_node(
+    user_classes: list[type[User]], userfiles: Userfiles, options: argparse.Namespace
+) -> int:
+    """This process's part: a local run, a master or a worker."""
     environment = create_environment(user_classes, userfiles, options)
-    runner = environment.create_local_runner()
+    runner = create_runner(environment, options)
     # Listeners may still change the environment here (the demo userfile sets the host).
     environment.events.init.fire(environment=environment, runner=runner, web_ui=None)
-    check_runnable(environment)
+    # A worker's host comes from the master's -H with each spawn.
+    check_runnable(environment, check_host=not options.worker)
+    if options.worker:
+        return run_worker(environment, options)
     return HeadlessRun(environment, options).run()
 
 
@@ -119,9 +139,6 @@ def select_user_classes(userfiles: Userfiles, names: list[str]) -> list[type[Use
 #: Options that are parsed (so config files written for Locust load) but not yet acted on,
 #: with what to say instead of silently ignoring them.
 UNAVAILABLE = (
-    ("master", "distributed runs (--master) are"),
-    ("worker", "distributed runs (--worker) are"),
-    ("processes", "--processes is"),
     ("iterations", "-i/--iterations is"),
     ("html_file", "the HTML report (--html) is"),
 )
@@ -132,14 +149,16 @@ def refuse_unavailable(options: argparse.Namespace) -> None:
     for dest, what in UNAVAILABLE:
         if getattr(options, dest, None):
             raise ConfigError(f"{what} not available in this version of swarm")
-    if not options.headless:
+    if options.master and options.worker:
+        raise ConfigError("--master and --worker exclude each other: a process is one or the other")
+    if not options.headless and not options.worker:
         raise ConfigError(
             "the web UI is not available in this version of swarm; "
             "run with --headless (and -u, -r, -t)"
         )
 
 
-def check_runnable(environment: Environment) -> None:
+def check_runnable(environment: Environment, *, check_host: bool = True) -> None:
     """Refuse, before anything starts, a test that cannot run.
 
     Classes that --tags/--exclude-tags left without tasks are dropped (as in Locust); it is
@@ -159,7 +178,7 @@ def check_runnable(environment: Environment) -> None:
         if cls not in runnable:
             logger.warning("%s has no tasks left after tag filtering: not running it", cls.__name__)
     environment.user_classes[:] = runnable
-    for cls in runnable:
+    for cls in runnable if check_host else ():
         if issubclass(cls, HttpUser):
             _check_host(cls, cls.host or environment.host)
     if not any(cls.weight > 0 or cls.fixed_count > 0 for cls in runnable):
@@ -183,8 +202,13 @@ def _check_host(cls: type[User], host: str | None) -> None:
 def _load_userfiles(
     argv: list[str], environ: Mapping[str, str], cwd: Path, home: Path
 ) -> Userfiles:
-    """The userfiles ``-f`` (from any source) names, imported."""
-    return load_userfiles(find_userfiles(",".join(userfile_paths(argv, environ, cwd, home)), cwd))
+    """The userfiles ``-f`` (from any source) names, imported; ``-f -`` asks the master."""
+    paths = userfile_paths(argv, environ, cwd, home)
+    if paths == ["-"]:
+        return load_userfiles([fetch_userfile(early_options(argv, environ, cwd, home))])
+    if "-" in paths:
+        raise UserfileError("-f - (the master's userfile) cannot be combined with other files")
+    return load_userfiles(find_userfiles(",".join(paths), cwd))
 
 
 def _fire_init_command_line_parser(parser: argparse.ArgumentParser) -> None:

@@ -121,10 +121,21 @@ def userfile_paths(
     userfile defines are ignored here. Raises ConfigError for a bad source, UserfileError for an
     empty ``-f`` or a directory without .py files.
     """
+    options = early_options(argv, environ, cwd, home)
+    return _userfiles(str(options.locustfile), cwd=cwd, home=home)
+
+
+def early_options(
+    argv: Sequence[str], environ: Mapping[str, str], cwd: Path, home: Path
+) -> Options:
+    """The built-in options, from every source, before any userfile is imported.
+
+    Options only a userfile defines are ignored; what a worker needs to reach its master
+    (``-f -``) is all there.
+    """
     parser = build_parser(cwd=cwd, early=True)
     given = parse_command_line(parser, argv, known_only=True)
-    options = _layered(parser, given, environ=environ, cwd=cwd, home=home, strict=False)
-    return _userfiles(str(options.locustfile), cwd=cwd, home=home)
+    return _layered(parser, given, environ=environ, cwd=cwd, home=home, strict=False)
 
 
 def source_of(options: argparse.Namespace, dest: str) -> str:

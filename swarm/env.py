@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from swarm.event import Events
 from swarm.exceptions import SwarmError
 from swarm.runners.local import LocalRunner
+from swarm.runners.master import MasterRunner
+from swarm.runners.worker import WorkerRunner
 from swarm.stats import RequestStats
 from swarm.user.task import filter_tasks_by_tags
 
@@ -87,11 +89,40 @@ class Environment:
 
     def create_local_runner(self) -> LocalRunner:
         """Create the runner that runs every user in this process."""
-        if self.runner is not None:
-            raise SwarmError("this environment already has a runner")
+        self._check_no_runner()
         runner = LocalRunner(self)
         self.runner = runner
         return runner
+
+    def create_master_runner(
+        self, master_bind_host: str = "*", master_bind_port: int = 5557, **kwargs: Any
+    ) -> MasterRunner:
+        """Create the runner of a master that workers connect to (Locust's signature).
+
+        Keyword arguments go to ``MasterRunner``: ``secret``, ``transport`` (an in-memory one
+        in tests), ``clock``, ``heartbeat_liveness``.
+        """
+        self._check_no_runner()
+        runner = MasterRunner(self, master_bind_host, master_bind_port, **kwargs)
+        self.runner = runner
+        return runner
+
+    def create_worker_runner(
+        self, master_host: str = "127.0.0.1", master_port: int = 5557, **kwargs: Any
+    ) -> WorkerRunner:
+        """Create the runner of a worker of the master at ``master_host:master_port``.
+
+        Keyword arguments go to ``WorkerRunner``: ``secret``, ``transport``, ``clock``,
+        ``heartbeat_interval``, ``stats_interval``, ``connect_timeout``.
+        """
+        self._check_no_runner()
+        runner = WorkerRunner(self, master_host, master_port, **kwargs)
+        self.runner = runner
+        return runner
+
+    def _check_no_runner(self) -> None:
+        if self.runner is not None:
+            raise SwarmError("this environment already has a runner")
 
     def assign_equal_weights(self) -> None:
         """Give every user class weight 1 and every task the same weight (``--equal-weights``)."""

@@ -46,6 +46,9 @@ class MissingWaitTimeError(SwarmError):
 class ProtocolError(SwarmError):
     """A message between nodes that is malformed, unknown or of another protocol version."""
 
+    #: The node that sent the message, when the transport knows it.
+    node_id: str | None = None
+
 
 class RPCError(SwarmError):
     """The link between a master and a worker failed."""

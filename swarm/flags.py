@@ -50,8 +50,8 @@ def add_builtin_options(parser: SwarmArgumentParser, *, cwd: Path | None, early:
     """
     _add_common(parser.add_argument_group("Common options"), cwd, early)
     _add_web_ui(parser.add_argument_group(f"Web UI options {NOT_YET}"))
-    _add_master(parser.add_argument_group(f"Master options {NOT_YET}"))
-    _add_worker(parser.add_argument_group(f"Worker options {NOT_YET}"))
+    _add_master(parser.add_argument_group("Master options"))
+    _add_worker(parser.add_argument_group("Worker options"))
     _add_tags(parser.add_argument_group("Tag options"))
     _add_stats(parser.add_argument_group("Request statistics options"))
     _add_logging(parser.add_argument_group("Logging options"))
@@ -163,7 +163,11 @@ def _add_master(group: argparse._ArgumentGroup) -> None:
         metavar="<seconds>",
         help="give up waiting for workers after this long (default 0: wait forever)",
     )
-    add("--enable-rebalancing", action="store_true", help="redistribute users as workers come/go")
+    add(
+        "--enable-rebalancing",
+        action="store_true",
+        help="accepted for Locust compatibility: swarm always rebalances when workers come or go",
+    )
     add(
         "--master-secret",
         metavar="<text>",
@@ -185,7 +189,8 @@ def _add_worker(group: argparse._ArgumentGroup) -> None:
         "--processes",
         type=whole_number,
         metavar="<int>",
-        help="fork this many worker processes, -1: one per core (not available yet)",
+        help="fork this many worker processes (-1: one per core) under a master on this "
+        "machine; with --worker, under one supervisor",
     )
     add(
         "--master-host",
@@ -201,6 +206,20 @@ def _add_worker(group: argparse._ArgumentGroup) -> None:
         env_var="LOCUST_MASTER_NODE_PORT",
         metavar="<port>",
         help="port of the master to connect to",
+    )
+    add(
+        "--master-connect-timeout",
+        type=above_zero,
+        default=60.0,
+        metavar="<seconds>",
+        help="give up when no master answers this worker within this time (default 60)",
+    )
+    add(
+        "--report-interval",
+        type=above_zero,
+        default=3.0,
+        metavar="<seconds>",
+        help="how often a worker sends its statistics to the master (default 3)",
     )
 
 

@@ -13,15 +13,18 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 import gevent
 
+from swarm.cluster import wait_for_workers
 from swarm.env import Environment
 from swarm.exceptions import StopTest
 from swarm.reports.console import print_lines, print_summary, progress_line
 from swarm.reports.csv import CsvReport
 from swarm.reports.json import print_json, write_json_file
 from swarm.runners.base import STATE_STOPPED, Runner
+from swarm.runners.master import MasterRunner
 from swarm.stats import CONSOLE_STATS_INTERVAL_SEC, HISTORY_STATS_INTERVAL_SEC
 from swarm.stats.tables import stats_table
 
@@ -48,6 +51,8 @@ class HeadlessRun:
         rate = self.options.spawn_rate if self.options.spawn_rate is not None else 1.0
         run_time = self.options.run_time
         self._install_signal_handlers()
+        if isinstance(self.runner, MasterRunner) and not self._workers_connected():
+            return self.finish()
         logger.info("Starting a test: %d users at %g/s%s", users, rate, _for(run_time))
         try:
             self.runner.start(users, rate)
@@ -61,6 +66,15 @@ class HeadlessRun:
             self.runner.spawn_in_background(self._stop_after, run_time)
         self.runner.greenlet.join()
         return self.finish()
+
+    def _workers_connected(self) -> bool:
+        """On a master: wait for ``--expect-workers``; False when the run cannot start."""
+        expected = self.options.expect_workers
+        assert isinstance(self.runner, MasterRunner)
+        if wait_for_workers(self.runner, expected, self.options.expect_workers_max_wait):
+            return True
+        self.env.process_exit_code = 1
+        return False
 
     def quit(self, reason: str) -> None:
         """End the run: stop the users and let ``run`` write the reports.
@@ -83,6 +97,7 @@ class HeadlessRun:
             self.runner.quit()
         self._history()
         print_summary(self.env.stats)
+        print_lines(run_notes(self.runner))
         self._write_reports()
         self.env.events.quitting.fire(environment=self.env)
         code = exit_code(self.env, self.runner, self.options.exit_code_on_error)
@@ -150,6 +165,30 @@ def exit_code(env: Environment, runner: Runner, code_on_error: int) -> int:
     if env.events.listener_errors or runner.unhandled_exceptions:
         return 2
     return 0
+
+
+def run_notes(runner: Runner) -> list[str]:
+    """What the summary should add about the run itself: lost workers, CPU warnings."""
+    notes = []
+    if isinstance(runner, MasterRunner):
+        for lost in runner.lost_workers:
+            when = datetime.fromtimestamp(lost.time).strftime("%H:%M:%S")
+            notes.append(
+                f"Worker {lost.id} ({lost.host or '?'}) was lost at {when}; "
+                f"its {lost.user_count} users moved to the other workers."
+            )
+        hot = [node.id for node in runner.clients if node.cpu_warning_emitted]
+        if hot:
+            notes.append(
+                f"CPU warning: {len(hot)} worker(s) ran above {runner.usage.threshold:.0f}% "
+                f"CPU ({', '.join(hot)}); their response times may be inflated."
+            )
+    elif runner.cpu_warning_emitted:
+        notes.append(
+            f"CPU warning: this load generator ran above {runner.usage.threshold:.0f}% CPU "
+            f"(peak {runner.usage.peak:.0f}%); response times may be inflated."
+        )
+    return [*notes, ""] if notes else []
 
 
 def _for(run_time: float | None) -> str:

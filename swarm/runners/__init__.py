@@ -10,8 +10,9 @@ from swarm.runners.base import (
     STATE_STOPPING,
     Runner,
 )
-from swarm.runners.distributed import MasterRunner, WorkerRunner
 from swarm.runners.local import LocalRunner
+from swarm.runners.master import MasterRunner
+from swarm.runners.worker import WorkerRunner
 
 __all__ = [
     "STATE_CLEANUP",

@@ -19,6 +19,16 @@ import psutil
 from gevent.pool import Group
 
 from swarm.exceptions import StopTest
+from swarm.rpc.messages import Message
+from swarm.runners.states import (
+    STATE_CLEANUP,
+    STATE_INIT,
+    STATE_MISSING,
+    STATE_RUNNING,
+    STATE_SPAWNING,
+    STATE_STOPPED,
+    STATE_STOPPING,
+)
 from swarm.runners.usage import UsageMonitor
 
 if TYPE_CHECKING:
@@ -28,13 +38,16 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-STATE_INIT = "ready"
-STATE_SPAWNING = "spawning"
-STATE_RUNNING = "running"
-STATE_CLEANUP = "cleanup"
-STATE_STOPPING = "stopping"
-STATE_STOPPED = "stopped"
-STATE_MISSING = "missing"
+__all__ = [
+    "STATE_CLEANUP",
+    "STATE_INIT",
+    "STATE_MISSING",
+    "STATE_RUNNING",
+    "STATE_SPAWNING",
+    "STATE_STOPPED",
+    "STATE_STOPPING",
+    "Runner",
+]
 
 #: Seconds between two reads of this process's CPU and memory.
 USAGE_MONITOR_INTERVAL = 5.0
@@ -42,6 +55,9 @@ USAGE_MONITOR_INTERVAL = 5.0
 
 class Runner:
     """Base class of the runners: state, users by class, exceptions, usage monitoring."""
+
+    #: Seconds between two readings of this process's CPU and memory.
+    usage_interval = USAGE_MONITOR_INTERVAL
 
     def __init__(self, environment: Environment) -> None:
         self.environment = environment
@@ -61,6 +77,7 @@ class Runner:
         self.current_memory_usage = 0
         self.cpu_warning_emitted = False
         self._process = psutil.Process()
+        self._custom_handlers: dict[str, Callable[..., Any]] = {}
         environment.events.user_error.add_listener(self._on_user_error)
         self.greenlet.spawn(self._monitor_usage).link_exception(self._on_runner_crash)
 
@@ -183,12 +200,40 @@ class Runner:
         """What ``StopTest`` does: in a headless run, quit; otherwise stop the test."""
         self.quit()
 
+    # -- custom messages (Locust's API) ------------------------------------------------------
+
+    def register_message(
+        self, msg_type: str, listener: Callable[..., Any], concurrent: bool = False
+    ) -> None:
+        """Call ``listener(environment=..., msg=...)`` for each custom ``msg_type`` message.
+
+        ``msg.data`` is what the sender passed, ``msg.node_id`` who sent it. With
+        ``concurrent``, each call runs in its own greenlet, so a slow handler does not hold
+        up the messages behind it.
+        """
+        if msg_type in self._custom_handlers:
+            raise ValueError(f"a handler for custom message {msg_type!r} is already registered")
+        self._custom_handlers[msg_type] = (
+            (lambda **kw: self.spawn_in_background(listener, **kw)) if concurrent else listener
+        )
+
+    def send_message(self, msg_type: str, data: Any = None, client_id: str | None = None) -> None:
+        """Send a custom message; in one process, to this runner's own handler (as Locust)."""
+        self._on_custom_message(msg_type, data, client_id or "local")
+
+    def _on_custom_message(self, msg_type: str, data: Any, sender: str) -> None:
+        handler = self._custom_handlers.get(msg_type)
+        if handler is None:
+            logger.warning("No handler for custom message %r from %s", msg_type, sender)
+            return
+        handler(environment=self.environment, msg=Message(msg_type, data, sender))
+
     # -- monitoring ----------------------------------------------------------------------------
 
     def _monitor_usage(self) -> None:
         self._process.cpu_percent()  # the first reading only starts the measurement
         while True:
-            gevent.sleep(USAGE_MONITOR_INTERVAL)
+            gevent.sleep(self.usage_interval)
             self._read_usage()
 
     def _read_usage(self) -> None:

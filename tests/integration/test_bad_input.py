@@ -89,9 +89,6 @@ def test_http_user_without_host(swarm_cmd, userfile: Callable[..., Path]) -> Non
 @pytest.mark.parametrize(
     ("flags", "fragment"),
     [
-        (["--master"], "--master"),
-        (["--worker"], "--worker"),
-        (["--processes", "2"], "--processes"),
         (["-i", "10"], "--iterations"),
         (["--html", "report.html"], "--html"),
         ([], "--headless"),

@@ -1,0 +1,354 @@
+"""The runner of a worker: it runs the users a master asks for and reports back.
+
+The master paces ramps; a ``spawn`` message carries the exact users per class this worker
+should run, and the worker gets there at once. Every ``stats_interval`` seconds it sends a
+statistics delta (``RequestStats.take_report``); the last one, sent when the users stop, is
+acknowledged by the master and sent again until it is (a few times), so it is not lost.
+
+A worker that stops hearing the master keeps its users and keeps knocking: it sends ``ready``
+again every heartbeat until a master (the same one, or a restarted one) acknowledges it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import gevent
+from gevent.event import AsyncResult, Event
+
+from swarm.__version__ import __version__
+from swarm.exceptions import ProtocolError, RPCError
+from swarm.rpc import messages as m
+from swarm.rpc.messages import Message
+from swarm.runners.base import (
+    STATE_INIT,
+    STATE_RUNNING,
+    STATE_SPAWNING,
+    STATE_STOPPED,
+    STATE_STOPPING,
+    Runner,
+)
+from swarm.runners.nodes import HEARTBEAT_LIVENESS
+
+if TYPE_CHECKING:
+    from swarm.env import Environment
+    from swarm.rpc.transport import ClientTransport
+
+logger = logging.getLogger(__name__)
+
+#: Seconds between two heartbeats, and between two statistics reports (Locust's defaults).
+HEARTBEAT_INTERVAL = 1.0
+STATS_INTERVAL = 3.0
+#: How long to wait for the master's acknowledgement of the final report, and how many tries.
+FINAL_REPORT_TIMEOUT = 2.0
+FINAL_REPORT_TRIES = 3
+#: Seconds a leaving worker lets its last messages (its goodbye) reach the master.
+QUIT_LINGER = 2.0
+#: How long a new worker waits for a master to answer before giving up (Locust: 60 s).
+CONNECT_TIMEOUT = 60.0
+
+
+def new_node_id() -> str:
+    """``host_uuid`` as in Locust: dispatch spreads users over hosts by the part before ``_``."""
+    return f"{socket.gethostname()}_{uuid.uuid4().hex}"
+
+
+class WorkerRunner(Runner):
+    """Runs users for a master over a ``ClientTransport`` (ZeroMQ unless one is injected)."""
+
+    #: Read CPU and memory as often as heartbeats carry them.
+    usage_interval = HEARTBEAT_INTERVAL
+
+    def __init__(
+        self,
+        environment: Environment,
+        master_host: str = "127.0.0.1",
+        master_port: int = 5557,
+        *,
+        transport: ClientTransport | None = None,
+        secret: str | None = None,
+        clock: Callable[[], float] = time.time,
+        heartbeat_interval: float = HEARTBEAT_INTERVAL,
+        stats_interval: float = STATS_INTERVAL,
+        connect_timeout: float | None = CONNECT_TIMEOUT,
+    ) -> None:
+        super().__init__(environment)
+        self.master_host = master_host
+        self.master_port = master_port
+        self.clock = clock
+        self.heartbeat_interval = heartbeat_interval
+        self.stats_interval = stats_interval
+        self.connect_timeout = connect_timeout
+        if transport is None:
+            # ZeroMQ only for real nodes: tests and embedders inject a transport
+            from swarm.rpc.zmq import ZmqClient  # noqa: PLC0415
+
+            transport = ZmqClient(master_host, master_port, new_node_id(), secret=secret)
+        self.client: ClientTransport = transport
+        self.client_id = transport.node_id
+        #: This worker's number, given by the master (0, 1, 2, ... in order of connection).
+        self.worker_index = -1
+        self.connected = Event()
+        self.last_master_heartbeat = clock()
+        self.master_lost = False
+        self._dispatched: dict[str, int] = {}
+        self._report_seq = 0
+        self._final_ack: AsyncResult | None = None
+        self._handlers: dict[str, Callable[[Any], None]] = {
+            m.ACK: self._on_ack,
+            m.SPAWN: self._on_spawn,
+            m.STOP: self._on_stop,
+            m.QUIT: self._on_quit,
+            m.HEARTBEAT: self._on_heartbeat,
+            m.RECONNECT: self._on_reconnect,
+            m.CUSTOM: self._on_custom,
+        }
+        self.spawn_in_background(self._receive_forever)
+        self.spawn_in_background(self._heartbeat_forever)
+        self.spawn_in_background(self._report_forever)
+        self._send(m.READY, self._facts())
+
+    def _facts(self) -> dict[str, Any]:
+        return {
+            "version": __version__,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "user_classes": [cls.__name__ for cls in self.user_classes],
+        }
+
+    def wait_for_master(self) -> None:
+        """Block until the master acknowledged this worker; ``RPCError`` after the timeout."""
+        if not self.connected.wait(timeout=self.connect_timeout):
+            if getattr(self.client, "refused", False):
+                raise RPCError(
+                    f"the master at {self.master_host}:{self.master_port} refused this worker: "
+                    "wrong or missing --master-secret (it must be the same on both sides)"
+                )
+            raise RPCError(
+                f"no answer from a master at {self.master_host}:{self.master_port} in "
+                f"{self.connect_timeout:g}s: is it running (swarm --master), reachable from "
+                "here, and using the same --master-secret?"
+            )
+
+    # -- custom messages (Locust's API) ------------------------------------------------------
+
+    def send_message(self, msg_type: str, data: Any = None, client_id: str | None = None) -> None:
+        """Send a custom message to the master (``client_id`` is accepted, as in Locust)."""
+        self._send(m.CUSTOM, {"type": msg_type, "data": data})
+
+    # -- the test, as the master drives it ---------------------------------------------------
+
+    def start(self, user_count: int, spawn_rate: float, wait: bool = False) -> None:
+        raise RPCError("a worker's users are started by its master, not by start()")
+
+    def _on_spawn(self, data: dict[str, Any]) -> None:
+        if self.state in (STATE_INIT, STATE_STOPPED):
+            self.stats.clear_all()
+            self.usage.reset()
+            self.cpu_warning_emitted = False
+            self._dispatched = {}
+            self.environment.events.test_start.fire(environment=self.environment)
+        if data.get("host"):
+            self.environment.host = data["host"]
+        self.environment.stop_timeout = data.get("stop_timeout")
+        self.state = STATE_SPAWNING
+        self._send(m.SPAWNING, {"seq": data.get("seq", 0)})
+        self._apply({str(k): int(v) for k, v in data["user_classes_count"].items()})
+        if data.get("reset_stats"):
+            self.stats.reset_all()
+        self.state = STATE_RUNNING
+        self._send(
+            m.SPAWNING_COMPLETE,
+            {
+                "seq": data.get("seq", 0),
+                "user_count": self.user_count,
+                "user_classes_count": self.user_classes_count,
+            },
+        )
+
+    def _apply(self, wanted: dict[str, int]) -> None:
+        unknown = set(wanted) - set(self.user_classes_by_name)
+        if unknown:
+            logger.error(
+                "The master asked for user classes this worker does not have: %s "
+                "(do master and workers run the same userfile?)",
+                ", ".join(sorted(unknown)),
+            )
+            wanted = {n: c for n, c in wanted.items() if n not in unknown}
+        before = self._dispatched
+        grow = {n: c - before.get(n, 0) for n, c in wanted.items() if c > before.get(n, 0)}
+        shrink = {n: c - wanted.get(n, 0) for n, c in before.items() if c > wanted.get(n, 0)}
+        self._dispatched = dict(wanted)
+        if shrink:
+            alive = self.user_classes_count
+            self.stop_users({n: min(c, alive.get(n, 0)) for n, c in shrink.items()})
+        if grow:
+            self.spawn_users(grow)
+
+    def _on_stop(self, data: Any) -> None:
+        self.spawn_in_background(self.stop)
+
+    def stop(self) -> None:
+        """Stop every user, send the final report (acknowledged) and ``stopped``."""
+        if self.state in (STATE_INIT, STATE_STOPPED, STATE_STOPPING):
+            self._send(m.STOPPED, None)
+            return
+        self.environment.events.test_stopping.fire(environment=self.environment)
+        self.state = STATE_STOPPING
+        self.stop_all_users()
+        self._dispatched = {}
+        self.send_final_report()
+        self.state = STATE_STOPPED
+        self._send(m.STOPPED, None)
+        self.environment.events.test_stop.fire(environment=self.environment)
+
+    def _on_quit(self, data: Any) -> None:
+        logger.info("The master ended the run: quitting")
+        self.spawn_in_background(self._quit, False)
+
+    def quit(self) -> None:
+        """Leave on our own (Ctrl-C, SIGTERM): stop, report, tell the master, end the runner."""
+        self._quit(True)
+
+    def _quit(self, tell_master: bool) -> None:
+        self.stop()
+        if tell_master:
+            self._send(m.QUIT, None)
+        current = gevent.getcurrent()
+        for greenlet in list(self.greenlet):
+            if greenlet is not current:
+                greenlet.kill(block=True)
+        self.client.close(linger=QUIT_LINGER)
+
+    # -- reports -----------------------------------------------------------------------------
+
+    def _report_forever(self) -> None:
+        while True:
+            gevent.sleep(self.stats_interval)
+            if self.connected.is_set():
+                self.send_report()
+
+    def send_report(self, final: bool = False) -> int:
+        """Send what the statistics gathered since the last report; returns its ``seq``."""
+        data = self.stats.take_report()
+        self._report_seq += 1
+        data["seq"] = self._report_seq
+        data["final"] = final
+        data["user_count"] = self.user_count
+        data["user_classes_count"] = self.user_classes_count
+        self.environment.events.report_to_master.fire(client_id=self.client_id, data=data)
+        self._send(m.STATS, data)
+        return self._report_seq
+
+    def send_final_report(self) -> bool:
+        """Send the last report and wait for the master to confirm it (resent if need be)."""
+        data = self.stats.take_report()
+        self._report_seq += 1
+        seq = self._report_seq
+        data.update(seq=seq, final=True, user_count=0, user_classes_count={})
+        self.environment.events.report_to_master.fire(client_id=self.client_id, data=data)
+        for _ in range(FINAL_REPORT_TRIES):
+            self._final_ack = AsyncResult()
+            self._send(m.STATS, data)
+            try:
+                if self._final_ack.get(timeout=FINAL_REPORT_TIMEOUT) == seq:
+                    return True
+            except gevent.Timeout:
+                continue
+        logger.warning(
+            "The master did not confirm this worker's final statistics: they may be lost"
+        )
+        return False
+
+    def _on_user_error(self, user_instance: Any, exception: BaseException, tb: Any) -> None:
+        # The master counts user exceptions: a worker only passes them on.
+        self._send(
+            m.EXCEPTION,
+            {"msg": repr(exception), "traceback": "".join(traceback.format_tb(tb))},
+        )
+
+    # -- heartbeats and the link -------------------------------------------------------------
+
+    def _heartbeat_forever(self) -> None:
+        while True:
+            gevent.sleep(self.heartbeat_interval)
+            self.heartbeat(self.clock())
+
+    def heartbeat(self, now: float) -> None:
+        """Send one heartbeat; when the master has been silent too long, register again."""
+        if now - self.last_master_heartbeat > HEARTBEAT_LIVENESS * self.heartbeat_interval:
+            if not self.master_lost and self.connected.is_set():
+                logger.warning(
+                    "No answer from the master at %s:%s for %gs: retrying until it is back",
+                    self.master_host,
+                    self.master_port,
+                    now - self.last_master_heartbeat,
+                )
+            self.master_lost = True
+            self._send(m.READY, self._facts())
+        self._send(
+            m.HEARTBEAT,
+            {
+                "state": self.state,
+                "current_cpu_usage": self.current_cpu_usage,
+                "current_memory_usage": self.current_memory_usage,
+                "user_count": self.user_count,
+            },
+        )
+        self.environment.events.heartbeat_sent.fire(client_id=self.client_id, timestamp=now)
+
+    def _on_heartbeat(self, data: Any) -> None:
+        now = self.clock()
+        self.last_master_heartbeat = now
+        self.environment.events.heartbeat_received.fire(client_id=self.client_id, timestamp=now)
+
+    def _on_reconnect(self, data: Any) -> None:
+        logger.info("The master does not know this worker (it restarted?): registering again")
+        self._send(m.READY, self._facts())
+
+    def _on_ack(self, data: dict[str, Any]) -> None:
+        if data.get("of") == m.STATS:
+            if self._final_ack is not None:
+                self._final_ack.set(int(data["seq"]))
+            return
+        self.worker_index = int(data["index"])
+        self.last_master_heartbeat = self.clock()
+        if self.master_lost:
+            logger.info("The master is back: registered again as worker %d", self.worker_index)
+            self.master_lost = False
+            if data.get("state") not in (STATE_SPAWNING, STATE_RUNNING):
+                self.spawn_in_background(self.stop)  # a new master: no test is running
+        else:
+            logger.info("Connected to the master as worker %d", self.worker_index)
+        self.connected.set()
+
+    def _on_custom(self, data: dict[str, Any]) -> None:
+        self._on_custom_message(str(data["type"]), data.get("data"), "master")
+
+    def _receive_forever(self) -> None:
+        while True:
+            try:
+                message = self.client.recv()
+            except ProtocolError as error:
+                logger.warning("Protocol error from the master: %s (message ignored)", error)
+                continue
+            handler = self._handlers.get(message.type)
+            if handler is None:
+                logger.warning("Unexpected %r message from the master: ignored", message.type)
+                continue
+            try:
+                handler(message.data)
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                logger.warning(
+                    "Malformed %r message from the master (%s): ignored", message.type, error
+                )
+
+    def _send(self, kind: str, data: Any) -> None:
+        self.client.send(Message(kind, data, self.client_id))

@@ -1,0 +1,267 @@
+"""Distributed runs as users start them: a real master and real workers in separate processes,
+talking ZeroMQ over 127.0.0.1, loading the demo target that counts what it served.
+
+Every test cross-checks the master's request count with the target's own count. Tests wait
+for log lines (bounded by a timeout), never for time to pass.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import gevent
+import pytest
+
+from swarm.demo import DemoTarget
+
+pytestmark = pytest.mark.integration
+
+#: A bound on any wait for a process or a log line: a broken run fails instead of hanging.
+LIMIT_S = 60
+
+SHOPPER = """
+    from swarm import HttpUser, constant, task
+
+    class Shopper(HttpUser):
+        wait_time = constant(0.02)
+
+        @task(3)
+        def products(self):
+            self.client.get("/products")
+
+        @task(1)
+        def product(self):
+            self.client.get("/product/3", name="/product/[id]")
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Node:
+    """A swarm process whose output is collected line by line as it comes."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.out: list[str] = []
+        self.err: list[str] = []
+        self._readers = [
+            gevent.spawn(self._read, proc.stdout, self.out),
+            gevent.spawn(self._read, proc.stderr, self.err),
+        ]
+
+    @staticmethod
+    def _read(stream, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
+        for line in stream:
+            lines.append(line)
+
+    def wait_for(self, pattern: str) -> re.Match[str]:
+        """The first log line (stderr) matching ``pattern``, once it has been written."""
+        regex = re.compile(pattern)
+        with gevent.Timeout(LIMIT_S, AssertionError(f"no {pattern!r} in:\n{self.stderr}")):
+            seen = 0
+            while True:
+                for line in self.err[seen:]:
+                    match = regex.search(line)
+                    if match:
+                        return match
+                seen = len(self.err)
+                if self.proc.poll() is not None and not self._readers[1].dead:
+                    self._readers[1].join()
+                    continue
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"exited before {pattern!r}:\n{self.stderr}")
+                gevent.sleep(0.05)
+
+    def finish(self) -> int:
+        """Wait for the process to exit by itself and for its output to be read."""
+        code = self.proc.wait(timeout=LIMIT_S)
+        gevent.joinall(self._readers, timeout=LIMIT_S)
+        return code
+
+    @property
+    def stdout(self) -> str:
+        return "".join(self.out)
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self.err)
+
+
+@pytest.fixture
+def nodes(swarm_cmd) -> Iterator[Callable[..., Node]]:  # type: ignore[no-untyped-def]
+    started: list[Node] = []
+
+    def start(*args: str) -> Node:
+        node = Node(swarm_cmd.start(*args))
+        started.append(node)
+        return node
+
+    yield start
+    for node in started:  # only what this test started, by PID
+        if node.proc.poll() is None:
+            node.proc.kill()
+            node.proc.wait()
+
+
+def master_args(path: Path, port: int, target: DemoTarget, *extra: str) -> list[str]:
+    return [
+        "-f", str(path), "--master", "--headless", "--master-bind-host", "127.0.0.1",
+        "--master-bind-port", str(port), "-H", target.url, "--json-file", "report",
+        "--stop-timeout", "0", *extra,
+    ]  # fmt: skip
+
+
+def worker_args(path: Path | str, port: int, *extra: str) -> list[str]:
+    return ["-f", str(path), "--worker", "--master-port", str(port), *extra]
+
+
+def requests_in(report: list[dict[str, object]]) -> int:
+    return sum(int(str(e["num_requests"])) for e in report)
+
+
+def test_headless_master_runs_its_workers_and_counts_what_the_target_served(
+    nodes, swarm_cmd, userfile: Callable[..., Path], target: DemoTarget
+) -> None:
+    path, port = userfile(SHOPPER), free_port()
+    master = nodes(*master_args(path, port, target, "-u", "6", "-r", "20", "-t", "3s",
+                                "--expect-workers", "2", "--csv", "dist"))  # fmt: skip
+    workers = [nodes(*worker_args(path, port)) for _ in range(2)]
+    assert master.finish() == 0, master.stderr
+    assert [w.finish() for w in workers] == [0, 0]
+    assert "Waiting for workers: 0 of 2 connected" in master.stderr
+    assert re.search(r"All users spawned: Shopper: 6 \(total 6\)", master.stderr)
+    report = swarm_cmd.json_report()
+    served = target.total_served
+    # requests cut off by the stop (no stop timeout) reached the target but were not counted
+    assert served - 6 <= requests_in(report) <= served and served > 0
+    assert {e["name"] for e in report} == {"/products", "/product/[id]"}
+    assert (swarm_cmd.cwd / "dist_stats.csv").read_text().count("Aggregated") == 1
+    assert "Aggregated" in master.stdout
+    assert all("Connected to the master as worker" in w.stderr for w in workers)
+
+
+def test_a_worker_killed_mid_run_is_noticed_and_its_users_move(
+    nodes, swarm_cmd, userfile: Callable[..., Path], target: DemoTarget
+) -> None:
+    path, port = userfile(SHOPPER), free_port()
+    master = nodes(*master_args(path, port, target, "-u", "4", "-r", "20", "-t", "8s",
+                                "--expect-workers", "2"))  # fmt: skip
+    workers = [nodes(*worker_args(path, port, "--report-interval", "0.5")) for _ in range(2)]
+    master.wait_for("All users spawned")
+    workers[1].proc.kill()
+    lost = master.wait_for(r"Worker (\S+) .*sent no heartbeat.*moving its 2 users")
+    assert master.finish() == 0, master.stderr
+    assert workers[0].finish() == 0
+    assert f"Worker {lost.group(1)}" in master.stdout and "was lost at" in master.stdout
+    served = target.total_served
+    counted = requests_in(swarm_cmd.json_report())
+    # lost: the killed worker's last half-second report (2 users, 50 req/s each at most)
+    assert served - 60 <= counted <= served
+
+
+def test_ctrl_c_on_the_master_stops_every_worker_and_writes_the_reports(
+    nodes, swarm_cmd, userfile: Callable[..., Path], target: DemoTarget
+) -> None:
+    path, port = userfile(SHOPPER), free_port()
+    master = nodes(*master_args(path, port, target, "-u", "4", "-r", "20"))
+    worker = nodes(*worker_args(path, port))
+    master.wait_for("All users spawned")
+    master.proc.send_signal(signal.SIGINT)
+    assert master.finish() == 0, master.stderr
+    assert worker.finish() == 0
+    assert "The master ended the run" in worker.stderr
+    served = target.total_served
+    assert served - 4 <= requests_in(swarm_cmd.json_report()) <= served
+
+
+def test_sigterm_on_a_worker_makes_it_leave_and_the_others_take_over(
+    nodes, swarm_cmd, userfile: Callable[..., Path], target: DemoTarget
+) -> None:
+    path, port = userfile(SHOPPER), free_port()
+    master = nodes(*master_args(path, port, target, "-u", "4", "-r", "20", "-t", "6s",
+                                "--expect-workers", "2"))  # fmt: skip
+    workers = [nodes(*worker_args(path, port)) for _ in range(2)]
+    master.wait_for("All users spawned")
+    workers[1].proc.send_signal(signal.SIGTERM)
+    assert workers[1].finish() == 0
+    master.wait_for(r"left \(1 still connected\)")
+    assert master.finish() == 0, master.stderr
+    assert workers[0].finish() == 0
+    assert "was lost" not in master.stdout  # it said goodbye: not lost
+    served = target.total_served
+    # its final report was acknowledged: nothing is missing but the requests cut off
+    assert served - 4 <= requests_in(swarm_cmd.json_report()) <= served
+
+
+def test_workers_can_fetch_the_userfile_from_the_master(
+    nodes, swarm_cmd, userfile: Callable[..., Path], target: DemoTarget
+) -> None:
+    path, port = userfile(SHOPPER), free_port()
+    master = nodes(*master_args(path, port, target, "-u", "2", "-r", "20", "-t", "2s"))
+    worker = nodes(*worker_args("-", port))
+    assert master.finish() == 0, master.stderr
+    assert worker.finish() == 0, worker.stderr
+    assert "Running userfile.py, fetched from the master" in worker.stderr
+    served = target.total_served
+    assert served - 2 <= requests_in(swarm_cmd.json_report()) <= served and served > 0
+
+
+def test_processes_forks_workers_under_a_local_master(
+    nodes, swarm_cmd, userfile: Callable[..., Path], target: DemoTarget
+) -> None:
+    path, port = userfile(SHOPPER), free_port()
+    master = nodes(*master_args(path, port, target, "-u", "4", "-r", "20", "-t", "2s",
+                                "--processes", "2"))  # fmt: skip
+    assert master.finish() == 0, master.stderr
+    assert "Waiting for workers: 0 of 2 connected" in master.stderr
+    assert master.stderr.count("Connected to the master as worker") == 2
+    served = target.total_served
+    assert served - 4 <= requests_in(swarm_cmd.json_report()) <= served and served > 0
+
+
+def test_garbage_on_the_master_port_does_not_disturb_a_run(
+    nodes, swarm_cmd, userfile: Callable[..., Path], target: DemoTarget
+) -> None:
+    import msgpack
+    import zmq.green as zmq
+
+    path, port = userfile(SHOPPER), free_port()
+    master = nodes(*master_args(path, port, target, "-u", "2", "-r", "20", "-t", "3s"))
+    master.wait_for("Waiting for workers")
+    with socket.create_connection(("127.0.0.1", port)) as raw:
+        raw.sendall(b"GET / HTTP/1.1\r\n\r\n" + bytes(range(256)))
+    context = zmq.Context()
+    intruder = context.socket(zmq.DEALER)
+    intruder.setsockopt(zmq.LINGER, 0)
+    intruder.setsockopt(zmq.IDENTITY, b"intruder")
+    intruder.connect(f"tcp://127.0.0.1:{port}")
+    intruder.send(b"\xc1 not msgpack")
+    intruder.send(msgpack.packb([99, "ready", {}, "intruder"]))
+    master.wait_for("protocol version 99")
+    worker = nodes(*worker_args(path, port))
+    assert master.finish() == 0, master.stderr
+    assert worker.finish() == 0
+    intruder.close()
+    context.term()
+    assert "Protocol error from intruder" in master.stderr
+    served = target.total_served
+    assert served - 2 <= requests_in(swarm_cmd.json_report()) <= served and served > 0
+
+
+def test_a_worker_without_a_master_gives_up_with_a_clear_message(
+    swarm_cmd, userfile: Callable[..., Path]
+) -> None:
+    path, port = userfile(SHOPPER), free_port()
+    result = swarm_cmd.run(*worker_args(path, port, "--master-connect-timeout", "1"))
+    assert result.returncode == 1
+    assert f"no answer from a master at 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
