@@ -10,19 +10,15 @@ from __future__ import annotations
 import re
 import signal
 import socket
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import gevent
 import pytest
+from swarm_nodes import Node, free_port
 
 from swarm.demo import DemoTarget
 
 pytestmark = pytest.mark.integration
-
-#: A bound on any wait for a process or a log line: a broken run fails instead of hanging.
-LIMIT_S = 60
 
 SHOPPER = """
     from swarm import HttpUser, constant, task
@@ -38,62 +34,6 @@ SHOPPER = """
         def product(self):
             self.client.get("/product/3", name="/product/[id]")
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Node:
-    """A swarm process whose output is collected line by line as it comes."""
-
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
-        self.proc = proc
-        self.out: list[str] = []
-        self.err: list[str] = []
-        self._readers = [
-            gevent.spawn(self._read, proc.stdout, self.out),
-            gevent.spawn(self._read, proc.stderr, self.err),
-        ]
-
-    @staticmethod
-    def _read(stream, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
-        for line in stream:
-            lines.append(line)
-
-    def wait_for(self, pattern: str) -> re.Match[str]:
-        """The first log line (stderr) matching ``pattern``, once it has been written."""
-        regex = re.compile(pattern)
-        with gevent.Timeout(LIMIT_S, AssertionError(f"no {pattern!r} in:\n{self.stderr}")):
-            seen = 0
-            while True:
-                for line in self.err[seen:]:
-                    match = regex.search(line)
-                    if match:
-                        return match
-                seen = len(self.err)
-                if self.proc.poll() is not None and not self._readers[1].dead:
-                    self._readers[1].join()
-                    continue
-                if self.proc.poll() is not None:
-                    raise AssertionError(f"exited before {pattern!r}:\n{self.stderr}")
-                gevent.sleep(0.05)
-
-    def finish(self) -> int:
-        """Wait for the process to exit by itself and for its output to be read."""
-        code = self.proc.wait(timeout=LIMIT_S)
-        gevent.joinall(self._readers, timeout=LIMIT_S)
-        return code
-
-    @property
-    def stdout(self) -> str:
-        return "".join(self.out)
-
-    @property
-    def stderr(self) -> str:
-        return "".join(self.err)
 
 
 @pytest.fixture
