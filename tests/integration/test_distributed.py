@@ -205,3 +205,21 @@ def test_a_worker_without_a_master_gives_up_with_a_clear_message(
     assert result.returncode == 1
     assert f"no answer from a master at 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_worker_without_the_masters_secret_is_refused_on_both_sides(
+    nodes, swarm_cmd, userfile: Callable[..., Path], target: DemoTarget
+) -> None:
+    path, port = userfile(SHOPPER), free_port()
+    secret = ["--master-secret", "correct horse battery staple"]
+    master = nodes(*master_args(path, port, target, "-u", "2", "-r", "20", "-t", "2s", *secret))
+    master.wait_for("Waiting for workers")
+    outsider = swarm_cmd.run(*worker_args(path, port, "--master-connect-timeout", "2"))
+    assert outsider.returncode == 1
+    assert "refused this worker: wrong or missing --master-secret" in outsider.stderr
+    master.wait_for("refused a worker")
+    member = nodes(*worker_args(path, port, *secret))
+    assert master.finish() == 0, master.stderr
+    assert member.finish() == 0
+    served = target.total_served
+    assert served - 2 <= requests_in(swarm_cmd.json_report()) <= served and served > 0
