@@ -468,14 +468,15 @@ class MasterRunner(Runner):
                 lost.append((node, node.user_count))
         gone = self.clients.tick(now)
         for node, users in lost:
+            testing = self.state in (STATE_SPAWNING, STATE_RUNNING)
             logger.warning(
                 "Worker %s (%s) sent no heartbeat for %gs: marked missing%s",
                 node.id,
                 node.host or "?",
                 self.clients.liveness,
-                f"; moving its {users} users to the other workers" if users else "",
+                f"; moving its {users} users to the other workers" if testing and users else "",
             )
-            if self.state in (STATE_SPAWNING, STATE_RUNNING):
+            if testing:
                 self.lost_workers.append(LostWorker(node.id, node.host, now, users))
             self._workers_changed(removed=node.id)
         if gone and not self._still_running():

@@ -17,6 +17,7 @@ import socket
 import time
 import traceback
 import uuid
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,26 @@ FINAL_REPORT_TRIES = 3
 QUIT_LINGER = 2.0
 #: How long a new worker waits for a master to answer before giving up (Locust: 60 s).
 CONNECT_TIMEOUT = 60.0
+
+
+class LogBuffer(logging.Handler):
+    """Keeps the last ``capacity`` WARNING-or-worse lines until they are taken."""
+
+    def __init__(self, capacity: int = 100) -> None:
+        super().__init__(logging.WARNING)
+        self.setFormatter(logging.Formatter("%(levelname)s/%(name)s: %(message)s"))
+        self._lines: deque[str] = deque(maxlen=capacity)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._lines.append(self.format(record))
+        except Exception:  # a broken record must not break the worker's logging
+            self.handleError(record)
+
+    def take(self) -> list[str]:
+        lines = list(self._lines)
+        self._lines.clear()
+        return lines
 
 
 def new_node_id() -> str:
@@ -100,6 +121,9 @@ class WorkerRunner(Runner):
         self.master_lost = False
         self._dispatched: dict[str, int] = {}
         self._report_seq = 0
+        #: Warnings and errors logged here, shipped to the master with each report.
+        self.log_buffer = LogBuffer()
+        logging.getLogger().addHandler(self.log_buffer)
         self._final_ack: AsyncResult | None = None
         self._handlers: dict[str, Callable[[Any], None]] = {
             m.ACK: self._on_ack,
@@ -225,6 +249,7 @@ class WorkerRunner(Runner):
         for greenlet in list(self.greenlet):
             if greenlet is not current:
                 greenlet.kill(block=True)
+        logging.getLogger().removeHandler(self.log_buffer)
         self.client.close(linger=QUIT_LINGER)
 
     # -- reports -----------------------------------------------------------------------------
@@ -237,6 +262,7 @@ class WorkerRunner(Runner):
 
     def send_report(self, final: bool = False) -> int:
         """Send what the statistics gathered since the last report; returns its ``seq``."""
+        self._send_logs()
         data = self.stats.take_report()
         self._report_seq += 1
         data["seq"] = self._report_seq
@@ -249,6 +275,7 @@ class WorkerRunner(Runner):
 
     def send_final_report(self) -> bool:
         """Send the last report and wait for the master to confirm it (resent if need be)."""
+        self._send_logs()
         data = self.stats.take_report()
         self._report_seq += 1
         seq = self._report_seq
@@ -266,6 +293,11 @@ class WorkerRunner(Runner):
             "The master did not confirm this worker's final statistics: they may be lost"
         )
         return False
+
+    def _send_logs(self) -> None:
+        lines = self.log_buffer.take()
+        if lines:
+            self._send(m.LOGS, {"logs": lines})
 
     def _on_user_error(self, user_instance: Any, exception: BaseException, tb: Any) -> None:
         # The master counts user exceptions: a worker only passes them on.

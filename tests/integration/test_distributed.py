@@ -223,3 +223,35 @@ def test_a_worker_without_the_masters_secret_is_refused_on_both_sides(
     assert member.finish() == 0
     served = target.total_served
     assert served - 2 <= requests_in(swarm_cmd.json_report()) <= served and served > 0
+
+
+def test_workers_wait_for_a_restarted_master_and_register_again(
+    nodes, swarm_cmd, userfile: Callable[..., Path], target: DemoTarget
+) -> None:
+    path, port = userfile(SHOPPER), free_port()
+    first = nodes(*master_args(path, port, target, "-u", "2", "-r", "20", "--expect-workers", "9"))
+    worker = nodes(*worker_args(path, port))
+    first.wait_for("Worker .* connected")
+    first.proc.kill()  # no goodbye: the worker must notice by itself
+    first.finish()
+    worker.wait_for("No answer from the master")
+    second = nodes(*master_args(path, port, target, "-u", "2", "-r", "20", "-t", "2s"))
+    assert second.finish() == 0, second.stderr
+    assert worker.finish() == 0, worker.stderr
+    assert "registered again" in worker.stderr or "registering again" in worker.stderr
+    served = target.total_served
+    assert served - 2 <= requests_in(swarm_cmd.json_report()) <= served and served > 0
+
+
+def test_worker_processes_under_one_supervisor(
+    nodes, swarm_cmd, userfile: Callable[..., Path], target: DemoTarget
+) -> None:
+    path, port = userfile(SHOPPER), free_port()
+    master = nodes(*master_args(path, port, target, "-u", "4", "-r", "20", "-t", "2s",
+                                "--expect-workers", "3"))  # fmt: skip
+    supervisor = nodes(*worker_args(path, port, "--processes", "3"))
+    assert master.finish() == 0, master.stderr
+    assert supervisor.finish() == 0, supervisor.stderr
+    assert master.stderr.count(" connected (") == 3
+    served = target.total_served
+    assert served - 4 <= requests_in(swarm_cmd.json_report()) <= served and served > 0

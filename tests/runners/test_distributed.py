@@ -7,6 +7,7 @@ matter of moving the clock, not of waiting.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import gevent
@@ -92,6 +93,7 @@ class Cluster:
     def close(self) -> None:
         for worker in self.workers:
             worker.greenlet.kill(block=True)
+            logging.getLogger().removeHandler(worker.log_buffer)
         self.master.greenlet.kill(block=True)
 
 
@@ -280,3 +282,39 @@ def test_workers_fetch_the_userfile_from_the_master(cluster: Cluster, tmp_path) 
 def test_the_envelope_carries_the_protocol_version() -> None:
     assert Message.decode(Message("ack", None, "m").encode()) == Message("ack", None, "m")
     assert PROTOCOL_VERSION == 1
+
+
+def test_worker_warnings_reach_the_master_with_the_next_report(cluster: Cluster) -> None:
+    a = cluster.add_worker()
+    logging.getLogger("userfile").warning("the basket API is slow")
+    logging.getLogger("userfile").info("not shipped: only warnings and worse")
+    a.send_report()
+    cluster.settle()
+    assert list(cluster.master.worker_logs[a.client_id]) == [
+        "WARNING/userfile: the basket API is slow"
+    ]
+
+
+def test_a_worker_above_90_percent_cpu_raises_cpu_warning_once(cluster: Cluster) -> None:
+    a = cluster.add_worker()
+    warnings: list[float] = []
+    cluster.master_env.events.cpu_warning.add_listener(
+        lambda environment, cpu_usage, message: warnings.append(cpu_usage)
+    )
+    for _ in range(2):
+        a.current_cpu_usage = 97.0
+        a.heartbeat(cluster.clock())
+        cluster.settle()
+    assert warnings == [97.0]
+    assert cluster.master.clients.get(a.client_id).cpu_warning_emitted  # type: ignore[union-attr]
+
+
+def test_a_worker_silent_while_no_test_runs_is_just_marked_missing(
+    cluster: Cluster, caplog: pytest.LogCaptureFixture
+) -> None:
+    a = cluster.add_worker()
+    cluster.network.cut(a.client_id)
+    cluster.clock.advance(4)
+    assert [n.id for n in cluster.master.check_heartbeats(cluster.clock())] == [a.client_id]
+    assert cluster.master.lost_workers == []  # not lost from a test: none was running
+    assert "moving" not in caplog.text
