@@ -72,7 +72,7 @@ def _run(argv: list[str]) -> int:
     refuse_unavailable(options)
     children = fork_workers(options) if options.processes else []
     if children and options.worker:
-        return supervise(children)
+        return supervise(children, options)
     try:
         return _run_node(user_classes, userfiles, options)
     finally:

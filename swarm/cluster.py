@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import signal
+import socket as stdlib_socket
 import sys
 import tempfile
 from pathlib import Path
@@ -22,8 +23,9 @@ from swarm.config import source_of
 from swarm.env import Environment
 from swarm.exceptions import ConfigError, RPCError, UserfileError
 from swarm.rpc.messages import USERFILE, Message
-from swarm.rpc.zmq import ZmqClient, raise_open_file_limit
+from swarm.rpc.zmq import ZmqClient, ZmqServer, raise_open_file_limit
 from swarm.runners.master import MasterRunner
+from swarm.runners.relay import Relay
 from swarm.runners.worker import WorkerRunner, new_node_id
 
 logger = logging.getLogger(__name__)
@@ -32,6 +34,8 @@ logger = logging.getLogger(__name__)
 USERFILE_TIMEOUT = 60.0
 #: Open files a master asks for: room for ten thousand workers and then some.
 MASTER_OPEN_FILES = 16_384
+#: How long a relay waits, once its children exited, for their last messages to pass.
+RELAY_DRAIN_TIMEOUT = 5.0
 #: How long the parent of ``--processes`` waits for its children after the run.
 CHILDREN_TIMEOUT = 30.0
 
@@ -147,8 +151,9 @@ def _save_userfile(data: dict[str, str]) -> Path:
 def fork_workers(options: argparse.Namespace) -> list[int]:
     """``--processes N``: fork N workers; returns their PIDs in the parent, [] in a child.
 
-    A child turns into a worker of the parent's master (or, with ``--worker``, of the same
-    master as the parent). Forking happens before any socket or greenlet exists.
+    A child turns into a worker of the parent's master, or, with ``--worker``, of the parent's
+    relay (``supervise``), which carries the host's traffic to the master. Forking happens
+    before any socket or greenlet exists.
     """
     count = options.processes
     if count == -1:
@@ -164,12 +169,16 @@ def fork_workers(options: argparse.Namespace) -> list[int]:
         options.master_port = options.master_bind_port
         if source_of(options, "expect_workers") in ("", "default"):
             options.expect_workers = count
+    else:
+        options.relay_port = free_local_port()
     pids = []
     sys.stdout.flush()  # or every child would print what the parent had buffered
     sys.stderr.flush()
     for _ in range(count):
         pid = os.fork()
         if pid == 0:
+            if options.worker:
+                options.master_host, options.master_port = "127.0.0.1", options.relay_port
             options.master = False
             options.worker = True
             options.processes = None
@@ -178,8 +187,24 @@ def fork_workers(options: argparse.Namespace) -> list[int]:
     return pids
 
 
-def supervise(pids: list[int]) -> int:
-    """``--worker --processes N``: wait for the children, passing signals on; worst exit code."""
+def supervise(pids: list[int], options: argparse.Namespace) -> int:
+    """``--worker --processes N``: relay the children's traffic to the master until they exit.
+
+    Signals are passed on to the children, which leave cleanly through the relay. Returns
+    the worst of their exit codes.
+    """
+    secret = options.master_secret or None
+    upstream = ZmqClient(
+        options.master_host, options.master_port, f"{new_node_id()}_relay", secret=secret
+    )
+    downstream = ZmqServer("127.0.0.1", options.relay_port, secret=secret)
+    relay = Relay(upstream, downstream, stats_interval=options.report_interval)
+    logger.info(
+        "Relaying %d worker processes to the master at %s:%s",
+        len(pids),
+        options.master_host,
+        options.master_port,
+    )
 
     def forward(signum: int) -> None:
         for pid in pids:
@@ -187,7 +212,19 @@ def supervise(pids: list[int]) -> int:
 
     gevent.signal_handler(signal.SIGTERM, forward, signal.SIGTERM)
     gevent.signal_handler(signal.SIGINT, forward, signal.SIGINT)
-    return reap(pids, timeout=None)
+    try:
+        return reap(pids, timeout=None)
+    finally:
+        # the children's goodbyes may still be in the relay's socket when they have exited
+        relay.all_left.wait(timeout=RELAY_DRAIN_TIMEOUT)
+        relay.close()
+
+
+def free_local_port() -> int:
+    """A TCP port free on 127.0.0.1 a moment ago (for a relay its children must know first)."""
+    with stdlib_socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def reap(pids: list[int], timeout: float | None = CHILDREN_TIMEOUT) -> int:

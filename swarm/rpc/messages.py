@@ -1,7 +1,9 @@
 """One message between a master and a worker, and its versioned msgpack envelope.
 
 On the wire a message is the msgpack array ``[version, type, data, node_id]``: an array rather
-than a map because the keys would cost bytes and time on every heartbeat. ``data`` holds only
+than a map because the keys would cost bytes and time on every heartbeat. ``node_id`` is the
+worker the message comes from or, from the master, goes to (so a host's relay knows which of
+its workers a message is for). ``data`` holds only
 what msgpack carries natively (None, bools, ints, floats, str, bytes, lists, dicts), so the
 statistics ship as the plain dicts of ``RequestStats.take_report``.
 
@@ -77,7 +79,7 @@ _MAX_BYTES = 64 * 1024 * 1024
 
 
 class Message(NamedTuple):
-    """A message of ``type`` carrying ``data``, sent by (or to) the node ``node_id``."""
+    """A message of ``type`` carrying ``data``, from the worker ``node_id`` or to it."""
 
     type: str
     data: Any

@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-MASTER_NODE_ID = "master"
 #: Seconds between two checks for silent workers.
 HEARTBEAT_CHECK_INTERVAL = 1.0
 #: How long stop() waits for the workers' final reports beyond the users' stop timeout.
@@ -96,6 +95,10 @@ class MasterRunner(Runner):
         self.worker_logs: dict[str, deque[str]] = {}
         self.worker_cpu_warning_emitted = False
         self.protocol_errors = 0
+        #: The connection each node's messages last came by (a relay carries several nodes).
+        self._routes: dict[str, str] = {}
+        #: The last statistics report merged from each sender (worker or relay), by ``seq``.
+        self._stats_seq: dict[str, int] = {}
         self._dispatcher: UsersDispatcher | None = None
         self._sent: dict[str, dict[str, int]] = {}  # the counts each worker was last sent
         self._spawn_seq = 0
@@ -283,7 +286,7 @@ class MasterRunner(Runner):
     def _receive_forever(self) -> None:
         while True:
             try:
-                node_id, message = self.server.recv()
+                route, message = self.server.recv()
             except ProtocolError as error:
                 self.protocol_errors += 1
                 logger.warning(
@@ -292,10 +295,19 @@ class MasterRunner(Runner):
                     error,
                 )
                 continue
-            self.handle(node_id, message)
+            self.handle(route, message)
 
-    def handle(self, node_id: str, message: Message) -> None:
-        """Act on one message from ``node_id``; a handler's crash is logged, not fatal."""
+    def handle(self, route: str, message: Message) -> None:
+        """Act on one message that came over the connection ``route``.
+
+        The sender is the message's ``node_id``: a worker's own connection (route and node id
+        are the same), or a host's relay carrying several workers' messages over one
+        connection. Replies to a node take the route its messages last came by. A handler's
+        crash is logged, not fatal.
+        """
+        node_id = message.node_id
+        if self._routes.get(node_id) != route:
+            self._routes[node_id] = route
         handler = self._handlers.get(message.type)
         if handler is None:
             logger.warning("Unexpected %r message from %s: ignored", message.type, node_id)
@@ -378,14 +390,15 @@ class MasterRunner(Runner):
         )
 
     def _on_stats(self, node_id: str, data: dict[str, Any]) -> None:
-        node = self.clients.get(node_id)
         seq = int(data.get("seq", -1))
-        if node is not None and seq >= 0 and seq <= node.last_stats_seq:
-            self._ack_stats(node_id, data, seq)  # a resent final report: merged already
-            return
+        if seq >= 0:
+            if seq <= self._stats_seq.get(node_id, -1):
+                self._ack_stats(node_id, data, seq)  # a resent final report: merged already
+                return
+            self._stats_seq[node_id] = seq
         self.stats.merge_report(data["stats"], data.get("stats_total"), data.get("errors", {}))
+        node = self.clients.get(node_id)  # None for a host's relay, which runs no users
         if node is not None:
-            node.last_stats_seq = seq
             node.user_count = int(data.get("user_count", node.user_count))
             if "user_classes_count" in data:
                 node.user_classes_count = dict(data["user_classes_count"])
@@ -423,6 +436,7 @@ class MasterRunner(Runner):
             self._all_stopped.set()
 
     def _on_quit(self, node_id: str, data: Any) -> None:
+        self._routes.pop(node_id, None)
         node = self.clients.remove(node_id)
         if node is None:
             return
@@ -504,7 +518,8 @@ class MasterRunner(Runner):
     # -- sending -----------------------------------------------------------------------------
 
     def _send(self, node_id: str, kind: str, data: Any) -> None:
-        self.server.send_to(node_id, Message(kind, data, MASTER_NODE_ID))
+        # from the master, a message's node id names its recipient (a relay needs it)
+        self.server.send_to(self._routes.get(node_id, node_id), Message(kind, data, node_id))
 
 
 def _describe(counts: dict[str, int], total: int) -> str:

@@ -39,8 +39,6 @@ class WorkerNode:
     cpu_warning_emitted: bool = False
     connected_at: float = 0.0
     last_heartbeat: float = 0.0
-    #: The ``seq`` of the last statistics report merged: a resent report is not merged twice.
-    last_stats_seq: int = -1
     #: The ``seq`` of the last spawn message sent to it, and of the last one it completed.
     spawn_seq: int = 0
     spawned_seq: int = 0

@@ -235,16 +235,12 @@ class WorkerRunner(Runner):
 
     def _on_quit(self, data: Any) -> None:
         logger.info("The master ended the run: quitting")
-        self.spawn_in_background(self._quit, False)
+        self.spawn_in_background(self.quit)
 
     def quit(self) -> None:
-        """Leave on our own (Ctrl-C, SIGTERM): stop, report, tell the master, end the runner."""
-        self._quit(True)
-
-    def _quit(self, tell_master: bool) -> None:
+        """Leave (Ctrl-C, SIGTERM, or the master said so): stop, report, say goodbye, end."""
         self.stop()
-        if tell_master:
-            self._send(m.QUIT, None)
+        self._send(m.QUIT, None)
         current = gevent.getcurrent()
         for greenlet in list(self.greenlet):
             if greenlet is not current:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import gevent
 import pytest
+from cluster_users import LIMIT_S, Browser, Shopper, gate
 from fake_clock import FakeClock
 from gevent.event import Event
 
@@ -22,37 +23,6 @@ from swarm.runners import STATE_MISSING, STATE_RUNNING, STATE_STOPPED
 from swarm.runners.master import MasterRunner
 from swarm.runners.worker import WorkerRunner
 from swarm.stats import RequestStats
-from swarm.user import User, constant, task
-
-LIMIT_S = 10
-gate = Event()
-
-
-class Shopper(User):
-    """Fires one request of a known duration, then waits at the gate."""
-
-    wait_time = constant(0)
-    weight = 3
-
-    @task
-    def shop(self) -> None:
-        self.environment.events.request.fire(
-            request_type="GET",
-            name="/cart",
-            response_time=self.response_time,
-            response_length=10,
-            exception=None,
-            context={},
-        )
-        gate.wait()
-
-    @property
-    def response_time(self) -> float:
-        return 10.0 + (id(self) % 97)
-
-
-class Browser(Shopper):
-    weight = 1
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,173 @@
+"""A host's relay: the worker processes of one machine reach the master through one link.
+
+``swarm --worker --processes N`` forks N workers that connect to their parent, not to the
+master. The parent passes every message through unchanged (the master still sees and
+dispatches to each worker process, by its node id), except the statistics: it merges its
+workers' reports and sends one report per interval for the whole host. A master with ten
+thousand worker processes on a thousand hosts merges a thousand reports per interval, not ten
+thousand, and holds a thousand connections.
+
+Nothing is lost on the way. A worker's final report is acknowledged by the relay once merged;
+the relay's own final report is sent when a worker stops, acknowledged by the master, and
+only then is the worker's ``stopped`` (or ``quit``) passed on, so the master never closes a
+test before it has every number.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import gevent
+from gevent.event import AsyncResult, Event
+from gevent.lock import Semaphore
+from gevent.pool import Group
+
+from swarm.exceptions import ProtocolError, RPCReceiveError
+from swarm.rpc import messages as m
+from swarm.rpc.messages import Message
+from swarm.rpc.transport import ClientTransport, ServerTransport
+from swarm.stats import RequestStats
+
+logger = logging.getLogger(__name__)
+
+#: How long to wait for the master's acknowledgement of a final report, and how many tries.
+FINAL_REPORT_TIMEOUT = 2.0
+FINAL_REPORT_TRIES = 3
+
+#: Messages held back until the relay's statistics up to them are acknowledged.
+_HELD = frozenset({m.STOPPED, m.QUIT})
+
+
+class Relay:
+    """Between a master (``upstream``) and this host's worker processes (``downstream``)."""
+
+    def __init__(
+        self,
+        upstream: ClientTransport,
+        downstream: ServerTransport,
+        *,
+        stats_interval: float = 3.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.upstream = upstream
+        self.downstream = downstream
+        self.node_id = upstream.node_id
+        self.stats_interval = stats_interval
+        #: What the workers reported since the relay's last report.
+        self.stats = RequestStats(clock=clock)
+        self.workers: set[str] = set()
+        self._last_seq: dict[str, int] = {}
+        self._seq = 0
+        self._final_ack: AsyncResult | None = None
+        self._flush_lock = Semaphore()
+        self.greenlet = Group()
+        self._flushes = Group()  # held messages on their way: close() waits for them
+        #: Set when every worker that spoke through the relay has said goodbye.
+        self.all_left = Event()
+        for loop in (self._from_workers, self._from_master, self._report_forever):
+            self.greenlet.spawn(loop)
+
+    # -- worker -> master --------------------------------------------------------------------
+
+    def _from_workers(self) -> None:
+        while True:
+            try:
+                route, message = self.downstream.recv()
+            except ProtocolError as error:
+                logger.warning("Protocol error from worker %s: %s", error.node_id or "?", error)
+                continue
+            except RPCReceiveError:
+                return
+            self.workers.add(message.node_id)
+            if message.type == m.STATS:
+                self._merge(route, message)
+            elif message.type in _HELD:
+                self._flushes.spawn(self._flush_then_pass, message)
+            else:
+                self.upstream.send(message)
+
+    def _merge(self, route: str, message: Message) -> None:
+        data = message.data
+        seq = int(data.get("seq", -1))
+        if seq > self._last_seq.get(message.node_id, -1):
+            self.stats.merge_report(data["stats"], data.get("stats_total"), data.get("errors", {}))
+            self._last_seq[message.node_id] = seq
+        if data.get("final"):
+            # merged here: from now on getting it to the master is the relay's job
+            ack = Message(m.ACK, {"of": m.STATS, "seq": seq}, message.node_id)
+            self.downstream.send_to(route, ack)
+
+    def _flush_then_pass(self, message: Message) -> None:
+        with self._flush_lock:
+            self.send_final_report()
+            self.upstream.send(message)
+        if message.type == m.QUIT:
+            self.workers.discard(message.node_id)
+            if not self.workers:
+                self.all_left.set()
+
+    # -- master -> worker --------------------------------------------------------------------
+
+    def _from_master(self) -> None:
+        while True:
+            try:
+                message = self.upstream.recv()
+            except ProtocolError as error:
+                logger.warning("Protocol error from the master: %s", error)
+                continue
+            except RPCReceiveError:
+                return
+            if message.node_id == self.node_id:
+                self._on_own(message)
+            else:
+                self.downstream.send_to(message.node_id, message)
+
+    def _on_own(self, message: Message) -> None:
+        data = message.data or {}
+        if message.type == m.ACK and data.get("of") == m.STATS and self._final_ack is not None:
+            self._final_ack.set(int(data["seq"]))
+
+    # -- the host's report -------------------------------------------------------------------
+
+    def _report_forever(self) -> None:
+        while True:
+            gevent.sleep(self.stats_interval)
+            self.send_report()
+
+    def send_report(self, final: bool = False) -> int:
+        """Send what the workers reported since the last report; returns its ``seq``."""
+        data: dict[str, Any] = self.stats.take_report()
+        self._seq += 1
+        data.update(seq=self._seq, final=final, relay=True)
+        self.upstream.send(Message(m.STATS, data, self.node_id))
+        return self._seq
+
+    def send_final_report(self) -> bool:
+        """Send a report the master must acknowledge (resent, with its ``seq``, until it is)."""
+        data: dict[str, Any] = self.stats.take_report()
+        if not data["stats"] and not data["errors"]:
+            return True  # nothing since the last one: nothing to lose
+        self._seq += 1
+        seq = self._seq
+        data.update(seq=seq, final=True, relay=True)
+        for _ in range(FINAL_REPORT_TRIES):
+            self._final_ack = AsyncResult()
+            self.upstream.send(Message(m.STATS, data, self.node_id))
+            try:
+                if self._final_ack.get(timeout=FINAL_REPORT_TIMEOUT) == seq:
+                    return True
+            except gevent.Timeout:
+                continue
+        logger.warning("The master did not confirm this host's final statistics")
+        return False
+
+    def close(self, linger: float = 2.0) -> None:
+        """Stop relaying once held messages are through; the links close."""
+        self._flushes.join(timeout=FINAL_REPORT_TIMEOUT * FINAL_REPORT_TRIES + 1)
+        self.greenlet.kill(block=True)
+        self._flushes.kill(block=True)
+        self.downstream.close()
+        self.upstream.close(linger=linger)
