@@ -243,7 +243,7 @@ def test_workers_wait_for_a_restarted_master_and_register_again(
     assert served - 2 <= requests_in(swarm_cmd.json_report()) <= served and served > 0
 
 
-def test_worker_processes_under_one_supervisor(
+def test_worker_processes_reach_the_master_through_their_hosts_relay(
     nodes, swarm_cmd, userfile: Callable[..., Path], target: DemoTarget
 ) -> None:
     path, port = userfile(SHOPPER), free_port()
@@ -253,5 +253,7 @@ def test_worker_processes_under_one_supervisor(
     assert master.finish() == 0, master.stderr
     assert supervisor.finish() == 0, supervisor.stderr
     assert master.stderr.count(" connected (") == 3
+    assert "Relaying 3 worker processes to the master" in supervisor.stderr
+    assert "did not confirm" not in supervisor.stderr
     served = target.total_served
     assert served - 4 <= requests_in(swarm_cmd.json_report()) <= served and served > 0
