@@ -27,6 +27,7 @@ from swarm.protocols.http import HttpUser
 from swarm.user import User
 from swarm.user.inspect import print_task_ratio, print_task_ratio_json
 from swarm.userfile import Userfiles, find_userfiles, load_userfiles
+from swarm.webrun import WebRun, create_web_ui
 
 logger = logging.getLogger("swarm.main")
 
@@ -86,12 +87,17 @@ def _run_node(
     """This process's part: a local run, a master or a worker."""
     environment = create_environment(user_classes, userfiles, options)
     runner = create_runner(environment, options)
+    web = not options.headless and not options.worker
+    # Created before init fires, as in Locust, so that listeners can add routes to it.
+    web_ui = create_web_ui(environment, options) if web else None
     # Listeners may still change the environment here (the demo userfile sets the host).
-    environment.events.init.fire(environment=environment, runner=runner, web_ui=None)
-    # A worker's host comes from the master's -H with each spawn.
-    check_runnable(environment, check_host=not options.worker)
+    environment.events.init.fire(environment=environment, runner=runner, web_ui=web_ui)
+    # A worker's host comes from the master's -H with each spawn; the web form may give one.
+    check_runnable(environment, check_host=options.headless and not options.worker)
     if options.worker:
         return run_worker(environment, options)
+    if web:
+        return WebRun(environment, options).run()
     return HeadlessRun(environment, options).run()
 
 
@@ -151,11 +157,6 @@ def refuse_unavailable(options: argparse.Namespace) -> None:
             raise ConfigError(f"{what} not available in this version of swarm")
     if options.master and options.worker:
         raise ConfigError("--master and --worker exclude each other: a process is one or the other")
-    if not options.headless and not options.worker:
-        raise ConfigError(
-            "the web UI is not available in this version of swarm; "
-            "run with --headless (and -u, -r, -t)"
-        )
 
 
 def check_runnable(environment: Environment, *, check_host: bool = True) -> None:

@@ -28,6 +28,7 @@ from swarm.user.task import filter_tasks_by_tags
 if TYPE_CHECKING:
     from swarm.runners.base import Runner
     from swarm.user import User
+    from swarm.web import WebUI
 
 
 class Environment:
@@ -67,7 +68,7 @@ class Environment:
         }
         self.stats = RequestStats(clock=clock)
         self.runner: Runner | None = None
-        self.web_ui: Any = None
+        self.web_ui: WebUI | None = None
         #: Set it (from a quitting listener, say) to choose the process's exit code.
         self.process_exit_code: int | None = None
         self.events.request.add_listener(self.stats.on_request)
@@ -119,6 +120,44 @@ class Environment:
         runner = WorkerRunner(self, master_host, master_port, **kwargs)
         self.runner = runner
         return runner
+
+    def create_web_ui(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8089,
+        *,
+        auth_credentials: str | None = None,
+        tls_cert: str | None = None,
+        tls_key: str | None = None,
+        stats_csv_writer: Any = None,
+        delayed_start: bool = False,
+        userclass_picker_is_active: bool = False,
+        base_path: str = "",
+    ) -> WebUI:
+        """Create the web UI of this environment (Locust's name) and set ``self.web_ui``.
+
+        It serves at once (``ConfigError`` if it cannot bind) unless ``delayed_start``: then
+        call ``web_ui.start()``. ``auth_credentials`` is ``"USER:PASSWORD"``; port 0 picks a
+        free port (``web_ui.url`` says which). The runner must exist before a test starts.
+        """
+        # Flask is imported only when a web UI is asked for: headless runs and workers skip it.
+        from swarm.web import WebUI  # noqa: PLC0415
+
+        web_ui = WebUI(
+            self,
+            host,
+            port,
+            auth_credentials=auth_credentials,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            base_path=base_path,
+            class_picker=userclass_picker_is_active,
+            stats_csv_writer=stats_csv_writer,
+        )
+        self.web_ui = web_ui
+        if not delayed_start:
+            web_ui.start()
+        return web_ui
 
     def _check_no_runner(self) -> None:
         if self.runner is not None:

@@ -37,8 +37,12 @@ def default_userfile(cwd: Path | None) -> str:
     return "locustfile.py"
 
 
-#: Marks the options that are parsed (so Locust config files load) but not acted on yet.
-NOT_YET = "(accepted, not available in this version: swarm refuses to run with them)"
+def login(text: str) -> str:
+    """``USER:PASSWORD`` for ``--web-login``: a user name, a colon, then the password."""
+    user, colon, _ = str(text).partition(":")
+    if not colon or not user:
+        raise argparse.ArgumentTypeError("expected USER:PASSWORD, for example admin:s3cret")
+    return str(text)
 
 
 def add_builtin_options(parser: SwarmArgumentParser, *, cwd: Path | None, early: bool) -> None:
@@ -49,7 +53,7 @@ def add_builtin_options(parser: SwarmArgumentParser, *, cwd: Path | None, early:
     userfile is imported.
     """
     _add_common(parser.add_argument_group("Common options"), cwd, early)
-    _add_web_ui(parser.add_argument_group(f"Web UI options {NOT_YET}"))
+    _add_web_ui(parser.add_argument_group("Web UI options"))
     _add_master(parser.add_argument_group("Master options"))
     _add_worker(parser.add_argument_group("Worker options"))
     _add_tags(parser.add_argument_group("Tag options"))
@@ -113,7 +117,12 @@ def _add_common(group: argparse._ArgumentGroup, cwd: Path | None, early: bool) -
 
 def _add_web_ui(group: argparse._ArgumentGroup) -> None:
     add = group.add_argument
-    add("--web-host", default="", metavar="<ip>", help="interface the web UI binds to (all)")
+    add(
+        "--web-host",
+        default="",
+        metavar="<ip>",
+        help="interface the web UI listens on (default 127.0.0.1; * for every interface)",
+    )
     add("--web-host-display-name", help=argparse.SUPPRESS)
     add("--web-port", "-P", type=port, default=8089, metavar="<port>", help="web UI port")
     add("--headless", action="store_true", help="no web UI: start the test at once")
@@ -123,10 +132,17 @@ def _add_web_ui(group: argparse._ArgumentGroup) -> None:
         type=whole_number,
         default=-1,
         metavar="<seconds>",
-        help="with --autostart, quit this many seconds after the test (default -1: never)",
+        help="quit this many seconds after the test stops (default -1: never)",
     )
     add("--headful", action="store_true", help=argparse.SUPPRESS)
-    add("--web-login", action="store_true", help="protect the web UI with a login page")
+    add(
+        "--web-login",
+        type=login,
+        metavar="<user:password>",
+        is_secret=True,
+        include_in_web_ui=False,
+        help="require this user name and password (HTTP Basic auth) for every web UI page",
+    )
     add("--tls-cert", default="", metavar="<file>", help="TLS certificate to serve HTTPS with")
     add("--tls-key", default="", metavar="<file>", help="TLS private key to serve HTTPS with")
     add(

@@ -103,8 +103,7 @@ def test_module_level_events_are_one_events_object() -> None:
 
 def test_distributed_runners_import_from_locusts_module_paths() -> None:
     from swarm.env import Environment
-    from swarm.runners import LocalRunner, MasterRunner, WorkerRunner
-    from swarm.runners import distributed
+    from swarm.runners import LocalRunner, MasterRunner, WorkerRunner, distributed
 
     assert (distributed.MasterRunner, distributed.WorkerRunner) == (MasterRunner, WorkerRunner)
     env = Environment(user_classes=[])

@@ -197,8 +197,11 @@ class Runner:
         )
 
     def stop_test_from_user(self) -> None:
-        """What ``StopTest`` does: in a headless run, quit; otherwise stop the test."""
-        self.quit()
+        """What ``StopTest`` does: with a web UI, stop the test; otherwise quit (headless)."""
+        if self.environment.web_ui is not None:
+            self.stop()
+        else:
+            self.quit()
 
     # -- custom messages (Locust's API) ------------------------------------------------------
 

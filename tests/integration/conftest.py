@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from swarm_nodes import Node
 
 from swarm.demo import DemoTarget
 
@@ -85,3 +86,20 @@ class SwarmCommand:
 @pytest.fixture
 def swarm_cmd(tmp_path: Path) -> SwarmCommand:
     return SwarmCommand(tmp_path)
+
+
+@pytest.fixture
+def nodes(swarm_cmd: SwarmCommand) -> Iterator[Callable[..., Node]]:
+    """Start swarm processes whose output is collected; the test's own are ended by PID."""
+    started: list[Node] = []
+
+    def start(*args: str) -> Node:
+        node = Node(swarm_cmd.start(*args))
+        started.append(node)
+        return node
+
+    yield start
+    for node in started:
+        if node.proc.poll() is None:
+            node.proc.kill()
+            node.proc.wait()

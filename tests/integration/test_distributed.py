@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 import signal
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from swarm_nodes import Node, free_port
+from swarm_nodes import free_port
 
 from swarm.demo import DemoTarget
 
@@ -34,22 +34,6 @@ SHOPPER = """
         def product(self):
             self.client.get("/product/3", name="/product/[id]")
 """
-
-
-@pytest.fixture
-def nodes(swarm_cmd) -> Iterator[Callable[..., Node]]:  # type: ignore[no-untyped-def]
-    started: list[Node] = []
-
-    def start(*args: str) -> Node:
-        node = Node(swarm_cmd.start(*args))
-        started.append(node)
-        return node
-
-    yield start
-    for node in started:  # only what this test started, by PID
-        if node.proc.poll() is None:
-            node.proc.kill()
-            node.proc.wait()
 
 
 def master_args(path: Path, port: int, target: DemoTarget, *extra: str) -> list[str]:

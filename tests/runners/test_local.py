@@ -189,6 +189,25 @@ def test_stop_test_raised_by_a_user_quits_the_runner() -> None:
     assert len(runner.greenlet) == 0
 
 
+def test_stop_test_with_a_web_ui_stops_the_test_and_keeps_the_runner() -> None:
+    class Quitter(User):
+        wait_time = constant(0)
+
+        @task
+        def enough(self) -> None:
+            raise StopTest()
+
+    env, runner = make_runner(Quitter)
+    env.web_ui = object()  # any UI: the user starts the next test from it
+    stopped_test = Event()
+    env.events.test_stop.add_listener(lambda environment: stopped_test.set())
+    runner.start(1, spawn_rate=1000)
+    assert stopped_test.wait(timeout=LIMIT_S)
+    assert runner.state == STATE_STOPPED
+    assert len(runner.greenlet) > 0  # still there for the next test
+    runner.quit()
+
+
 def test_invalid_start_arguments() -> None:
     _, runner = make_runner(Waiter)
     with pytest.raises(ValueError, match="user_count"):

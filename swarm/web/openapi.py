@@ -1,0 +1,241 @@
+"""The web API's OpenAPI 3.1 document, built from one table (:data:`ROUTES`).
+
+Each :class:`RouteDoc` says a route's path, methods, what it does and the shape of its reply.
+``GET /api/openapi.json`` serves :func:`openapi_document`; a test checks that every route the
+app registers is in the table, that every route in the table exists, and that real replies
+have the documented keys. Schemas name the keys a client may rely on (``required``); replies
+may carry more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from swarm.__version__ import __version__
+
+Schema = dict[str, Any]
+
+JSON = "application/json"
+CSV = "text/csv"
+HTML = "text/html"
+
+NUMBER: Schema = {"type": "number"}
+INTEGER: Schema = {"type": "integer"}
+STRING: Schema = {"type": "string"}
+BOOLEAN: Schema = {"type": "boolean"}
+
+
+def nullable(schema: Schema) -> Schema:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def array(items: Schema) -> Schema:
+    return {"type": "array", "items": items}
+
+
+def obj(required: dict[str, Schema], extra: Schema | None = None) -> Schema:
+    """An object with these keys always present (and any others allowed)."""
+    schema: Schema = {"type": "object", "required": sorted(required), "properties": required}
+    if extra is not None:
+        schema["additionalProperties"] = extra
+    return schema
+
+
+MESSAGE = obj({"success": BOOLEAN, "message": STRING})
+FORM_ERRORS = obj(
+    {"success": BOOLEAN, "message": STRING, "errors": obj({}, extra=STRING)},
+)
+ROW = obj(
+    {
+        "method": STRING,
+        "name": STRING,
+        "safe_name": STRING,
+        "num_requests": INTEGER,
+        "num_failures": INTEGER,
+        "avg_response_time": NUMBER,
+        "min_response_time": NUMBER,
+        "max_response_time": NUMBER,
+        "current_rps": NUMBER,
+        "current_fail_per_sec": NUMBER,
+        "total_rps": NUMBER,
+        "total_fail_per_sec": NUMBER,
+        "median_response_time": NUMBER,
+        "ninetieth_response_time": NUMBER,
+        "response_time_percentile_0.95": NUMBER,
+        "ninety_ninth_response_time": NUMBER,
+        "avg_content_length": NUMBER,
+    }
+)
+ERROR = obj({"method": STRING, "name": STRING, "error": STRING, "occurrences": INTEGER})
+WORKER = obj(
+    {
+        "id": STRING,
+        "state": STRING,
+        "user_count": INTEGER,
+        "cpu_usage": NUMBER,
+        "memory_usage": INTEGER,
+        "last_heartbeat": NUMBER,
+        "heartbeat_age": NUMBER,
+    }
+)
+STATS_REQUESTS = obj(
+    {
+        "timestamp": NUMBER,
+        "stats": array(ROW),
+        "errors": array(ERROR),
+        "total_rps": NUMBER,
+        "total_fail_per_sec": NUMBER,
+        "current_rps": NUMBER,
+        "current_fail_per_sec": NUMBER,
+        "fail_ratio": NUMBER,
+        "total_avg_response_time": NUMBER,
+        "current_response_time_percentiles": obj(
+            {"response_time_percentile_0.5": NUMBER, "response_time_percentile_0.95": NUMBER}
+        ),
+        "state": STRING,
+        "user_count": INTEGER,
+        "target_user_count": nullable(INTEGER),
+        "spawn_rate": NUMBER,
+        "host": nullable(STRING),
+        "run_time_left": nullable(NUMBER),
+        "cpu_warning": BOOLEAN,
+        "is_distributed": BOOLEAN,
+        "workers": array(WORKER),
+        "worker_count": INTEGER,
+    }
+)
+EXCEPTIONS = obj(
+    {
+        "exceptions": array(
+            obj({"count": INTEGER, "msg": STRING, "traceback": STRING, "nodes": STRING})
+        )
+    }
+)
+POINT = obj(
+    {
+        "time": STRING,
+        "timestamp": NUMBER,
+        "user_count": INTEGER,
+        "current_rps": NUMBER,
+        "current_fail_per_sec": NUMBER,
+        "response_time_percentile_0.5": NUMBER,
+        "response_time_percentile_0.95": NUMBER,
+    }
+)
+HISTORY = obj({"points": array(POINT)})
+LOGS = obj({"master": array(STRING), "workers": obj({}, extra=array(STRING))})
+RATIOS = obj({}, extra=obj({"ratio": NUMBER}))
+TASKS = obj({"per_class": RATIOS, "total": RATIOS})
+USER_CLASSES = obj(
+    {
+        "available": array(obj({"name": STRING, "weight": INTEGER, "fixed_count": INTEGER})),
+        "selected": array(STRING),
+        "class_picker": BOOLEAN,
+    }
+)
+JSON_REPORT = array(obj({"name": STRING, "method": STRING, "num_requests": INTEGER}))
+SWARM_FORM = obj(
+    {"user_count": STRING, "spawn_rate": STRING},
+    extra=STRING,
+)
+SWARM_REPLY = obj({"success": BOOLEAN, "message": STRING, "host": nullable(STRING)})
+
+
+@dataclass(frozen=True)
+class RouteDoc:
+    """One route: ``response`` is the 200 reply's schema (None for non-JSON replies)."""
+
+    path: str
+    methods: tuple[str, ...]
+    summary: str
+    response: Schema | None = None
+    media_type: str = JSON
+    form: Schema | None = None
+    errors: dict[int, str] = field(default_factory=dict)
+    query: tuple[str, ...] = ()
+
+
+ROUTES: tuple[RouteDoc, ...] = (
+    RouteDoc("/", ("GET",), "The web UI's page", media_type=HTML),
+    RouteDoc(
+        "/swarm",
+        ("POST",),
+        "Start a test, or change the users and spawn rate of the running one",
+        SWARM_REPLY,
+        form=SWARM_FORM,
+        errors={400: "invalid fields (``errors``: field -> message)", 409: "cannot start now"},
+    ),
+    RouteDoc("/stop", ("GET", "POST"), "Stop the test", MESSAGE),
+    RouteDoc("/stats/reset", ("GET", "POST"), "Reset the statistics", MESSAGE),
+    RouteDoc("/stats/requests", ("GET",), "Live statistics of every endpoint", STATS_REQUESTS),
+    RouteDoc("/stats/requests/csv", ("GET",), "PREFIX_stats.csv of now", media_type=CSV),
+    RouteDoc(
+        "/stats/requests_full_history/csv",
+        ("GET",),
+        "PREFIX_stats_history.csv (with --csv and --csv-full-history)",
+        media_type=CSV,
+        errors={404: "the run does not write a full history"},
+    ),
+    RouteDoc("/stats/failures/csv", ("GET",), "PREFIX_failures.csv of now", media_type=CSV),
+    RouteDoc("/exceptions", ("GET",), "Exceptions raised by user code", EXCEPTIONS),
+    RouteDoc("/exceptions/csv", ("GET",), "PREFIX_exceptions.csv of now", media_type=CSV),
+    RouteDoc(
+        "/stats/report",
+        ("GET",),
+        "The HTML report",
+        media_type=HTML,
+        errors={501: "not available in this version"},
+    ),
+    RouteDoc("/logs", ("GET",), "The last log lines of the master and of each worker", LOGS),
+    RouteDoc("/tasks", ("GET",), "Task ratios per user class and in total", TASKS),
+    RouteDoc("/user_classes", ("GET",), "The user classes and which are selected", USER_CLASSES),
+    RouteDoc(
+        "/api/history",
+        ("GET",),
+        "Chart points of the whole run: the totals, or one endpoint's (name and method)",
+        HISTORY,
+        query=("name", "method"),
+    ),
+    RouteDoc("/api/stats/json", ("GET",), "The JSON report, as --json prints it", JSON_REPORT),
+    RouteDoc("/api/openapi.json", ("GET",), "This document", obj({"openapi": STRING})),
+)
+
+
+def _operation(route: RouteDoc, method: str) -> Schema:
+    content: Schema = {route.media_type: {"schema": route.response or STRING}}
+    responses: Schema = {"200": {"description": "OK", "content": content}}
+    for status, why in route.errors.items():
+        error_schema = FORM_ERRORS if status == 400 else MESSAGE
+        responses[str(status)] = {
+            "description": why,
+            "content": {JSON: {"schema": error_schema}},
+        }
+    operation: Schema = {"summary": route.summary, "responses": responses}
+    if route.form is not None and method == "POST":
+        operation["requestBody"] = {
+            "content": {"application/x-www-form-urlencoded": {"schema": route.form}}
+        }
+    if route.query:
+        operation["parameters"] = [
+            {"name": name, "in": "query", "required": False, "schema": STRING}
+            for name in route.query
+        ]
+    return operation
+
+
+def openapi_document(base_path: str = "") -> Schema:
+    """The OpenAPI 3.1 document of the API served under ``base_path``."""
+    paths = {
+        route.path: {method.lower(): _operation(route, method) for method in route.methods}
+        for route in ROUTES
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "swarm web API", "version": __version__},
+        "servers": [{"url": base_path or "/"}],
+        "components": {
+            "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
+        },
+        "paths": paths,
+    }
