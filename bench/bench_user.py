@@ -5,6 +5,8 @@ task fires one request event (no network), back to back, for a few seconds of CP
 figure is samples counted by the statistics per second of the process's CPU time. Locust runs
 from its own virtual environment (``../shared/bench/setup.sh`` makes
 ``/tmp/bench/locust-venv``). The sides alternate, ``--rounds`` times each, best round counts.
+On a shared machine whose speed drifts between rounds, the median of each round's own ratio
+(the two sides measured back to back) is printed too: it is steadier than the best rounds.
 
     .venv/bin/python bench/bench_user.py [--seconds 5] [--users 50] [--rounds 3]
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 
@@ -77,15 +80,18 @@ def main() -> None:
     args = parser.parse_args()
     have_locust = os.path.exists(LOCUST_PYTHON)
     swarm_best = locust_best = 0.0
+    ratios = []
     for _ in range(args.rounds):
-        swarm_best = max(swarm_best, measure(sys.executable, "swarm", args.seconds, args.users))
+        swarm_rate = measure(sys.executable, "swarm", args.seconds, args.users)
+        swarm_best = max(swarm_best, swarm_rate)
         if have_locust:
-            locust_best = max(
-                locust_best, measure(LOCUST_PYTHON, "locust", args.seconds, args.users)
-            )
+            locust_rate = measure(LOCUST_PYTHON, "locust", args.seconds, args.users)
+            locust_best = max(locust_best, locust_rate)
+            ratios.append(swarm_rate / locust_rate)
     line = f"no-I/O user, {args.users} users: swarm {swarm_best:,.0f} samples/s"
     if have_locust:
         line += f"  locust {locust_best:,.0f} samples/s  ratio {swarm_best / locust_best:.2f}"
+        line += f"  (median of round ratios {statistics.median(ratios):.2f})"
     else:
         line += f"  (no Locust at {LOCUST_PYTHON}: run ../shared/bench/setup.sh)"
     print(line)

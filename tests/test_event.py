@@ -135,6 +135,22 @@ def test_control_flow_signals_pass_through_listeners() -> None:
     assert hook.errors == 0
 
 
+def test_reraise_raises_a_listener_exception_at_once_after_logging_it() -> None:
+    hook = EventHook("x", HookSpec(("a",)), strict=True)
+    got: list[dict[str, object]] = []
+
+    def broken(a: int) -> None:
+        raise RuntimeError("boom")
+
+    hook.add_listener(broken)
+    hook.add_listener(lambda **kw: got.append(kw))
+    with pytest.raises(RuntimeError, match="boom"):
+        hook.fire(a=1, reraise=True)
+    assert got == [] and hook.errors == 1
+    hook.fire(a=2)  # without reraise, logged and counted only
+    assert got == [{"a": 2}] and hook.errors == 2
+
+
 def test_strict_fire_refuses_missing_or_unknown_arguments() -> None:
     hook = EventHook("x", HookSpec(("a",), ("b",)), strict=True)
     with pytest.raises(ListenerError, match=r"missing \['a'\]"):

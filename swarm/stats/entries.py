@@ -1,11 +1,12 @@
-"""One row of statistics: every request with the same (name, method), and the Aggregated row.
+"""One row of statistics: every request with the same (name, method).
 
-Names and meanings follow Locust's ``StatsEntry``. Response times live in a ``Histogram``
-(so ``min/max/total_response_time`` and every percentile come from it). What changes once
-per second is done once per second: when a second rolls over, the requests and failures of
-the past second are filed (a short window of them is kept) and a cumulative histogram
-snapshot joins a small ring, from which the *current* percentiles (the last ~10 s) come.
-Nothing here grows with the length of a run.
+Names and meanings follow Locust's ``StatsEntry``; the Aggregated row is the sum of these rows,
+computed when read (``swarm.stats.request_stats.AggregatedEntry``). Response times live in a
+``Histogram`` (so ``min/max/total_response_time`` and every percentile come from it). What
+changes once per second is done once per second: when a second rolls over, the requests and
+failures of the past second are filed (a short window of them is kept) and a cumulative
+histogram snapshot joins a small ring, from which the *current* percentiles (the last ~10 s)
+come. Nothing here grows with the length of a run.
 
 Time comes from the owning ``RequestStats``'s clock (or ``clock=``), never from the system
 directly, so tests drive it with a fake clock.
@@ -16,10 +17,10 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from math import floor, frexp
+from math import floor
 from typing import TYPE_CHECKING, Any
 
-from swarm.stats.histogram import KEY_SCALE, KEY_SHIFT, Histogram, bucket_midpoint
+from swarm.stats.histogram import Histogram, bucket_midpoint
 from swarm.stats.per_second import PerSecondCounts
 
 if TYPE_CHECKING:
@@ -51,10 +52,11 @@ _COUNTERS = ("num_requests", "num_none_requests", "num_failures", "total_content
 class StatsEntry:
     """The statistics of one (name, method): counts, response times, per-second rates.
 
-    ``log`` and ``log_error`` record; ``RequestStats`` records a request into its entry and
-    the total at once with ``log_to_entry_and_total``. Everything else is read on demand. Rates and
-    ``current_*`` values are computed against the owning ``stats`` (its last request and start
-    time), as Locust does, so every row of a table uses the same time frame.
+    ``log`` and ``log_error`` record (``RequestStats.on_request`` does what ``log`` does, written
+    out on its hot path); recording also moves the owning ``stats``'s last request time.
+    Everything else is read on demand. Rates and ``current_*`` values are computed against the
+    owning ``stats`` (its last request and start time), as Locust does, so every row of a table
+    uses the same time frame.
     """
 
     def __init__(
@@ -85,7 +87,7 @@ class StatsEntry:
         self.histogram = Histogram()
         self._reqs_per_sec = PerSecondCounts(PER_SECOND_WINDOW)
         self._fails_per_sec = PerSecondCounts(PER_SECOND_WINDOW)
-        self._second = int(now)
+        self._enter_second(int(now))
         self._snapshots: deque[tuple[int, Histogram]] = deque(maxlen=_SNAPSHOTS)
         if self.use_response_times_cache:
             self._snapshots.append((self._second - 1, Histogram()))
@@ -98,11 +100,12 @@ class StatsEntry:
         """Count one request. ``response_time`` in ms; None counts in ``num_none_requests``."""
         if now is None:
             now = self._clock()
-        second = floor(now)
-        if second != self._second:
-            self._new_second(second)
+        if now >= self._next_second:
+            self._new_second(floor(now))
         self.num_requests += 1
         self.last_request_timestamp = now
+        if self.stats is not None:
+            self.stats.last_request_timestamp = now
         if response_time is None:
             self.num_none_requests += 1
         else:
@@ -113,9 +116,8 @@ class StatsEntry:
         """Count one failure (the error itself is grouped by ``RequestStats``)."""
         if now is None:
             now = self._clock()
-        second = floor(now)
-        if second != self._second:
-            self._new_second(second)
+        if now >= self._next_second:
+            self._new_second(floor(now))
         self.num_failures += 1
 
     def _new_second(self, second: int) -> None:
@@ -125,7 +127,14 @@ class StatsEntry:
             self._snapshots.append((second - 1, self.histogram.copy()))
         self._reqs_per_sec.settle(self.num_requests, self._second, second)
         self._fails_per_sec.settle(self.num_failures, self._second, second)
+        self._enter_second(second)
+
+    def _enter_second(self, second: int) -> None:
+        # Recording compares the time with the end of the current second: one float
+        # comparison per request instead of floor() and an int comparison. A clock that steps
+        # back counts its requests in the current second.
         self._second = second
+        self._next_second = float(second + 1)
 
     # -- derived values -------------------------------------------------------------------
 
@@ -265,11 +274,12 @@ class StatsEntry:
             second = int(other.last_request_timestamp)
             if second > self._second:
                 self._new_second(second)
-            if self.last_request_timestamp is None:
-                self.last_request_timestamp = other.last_request_timestamp
-            else:
-                self.last_request_timestamp = max(
-                    self.last_request_timestamp, other.last_request_timestamp
+            self.last_request_timestamp = _latest(
+                self.last_request_timestamp, other.last_request_timestamp
+            )
+            if self.stats is not None:
+                self.stats.last_request_timestamp = _latest(
+                    self.stats.last_request_timestamp, other.last_request_timestamp
                 )
         self.start_time = min(self.start_time, other.start_time)
         for counter in _COUNTERS:
@@ -325,7 +335,7 @@ class StatsEntry:
         else:
             entry.histogram = _histogram_from_locust(data)
         if entry.last_request_timestamp is not None:
-            entry._second = int(entry.last_request_timestamp)
+            entry._enter_second(int(entry.last_request_timestamp))
         return entry
 
     def get_stripped_report(self) -> dict[str, Any]:
@@ -363,64 +373,8 @@ class StatsEntry:
         return f"<StatsEntry {self.method} {self.name!r} requests={self.num_requests}>"
 
 
-def log_to_entry_and_total(
-    entry: StatsEntry,
-    total: StatsEntry,
-    response_time: float | None,
-    content_length: int,
-    now: float,
-) -> None:
-    """``entry.log(...)`` and ``total.log(...)`` in one pass: the per-request hot path.
-
-    Same effect as the two calls, written out flat because it runs once per request: a
-    Python call costs as much as several of these lines, ``floor`` is cheaper than ``int``,
-    and ``d[k] += 1`` with a rare KeyError is cheaper than ``d.get(k, 0)`` (measured with
-    bench/bench_stats.py and instruction counts).
-    """
-    second = floor(now)
-    if second != entry._second:
-        entry._new_second(second)
-    if second != total._second:
-        total._new_second(second)
-    entry.num_requests += 1
-    total.num_requests += 1
-    entry.last_request_timestamp = total.last_request_timestamp = now
-    entry.total_content_length += content_length
-    total.total_content_length += content_length
-    if response_time is None:
-        entry.num_none_requests += 1
-        total.num_none_requests += 1
-        return
-    # Histogram.record, twice, sharing the bucket key.
-    hist = entry.histogram
-    total_hist = total.histogram
-    if response_time > 0.0:
-        m, e = frexp(response_time)
-        key = (e << KEY_SHIFT) + floor(m * KEY_SCALE)
-        try:
-            hist.counts[key] += 1
-        except KeyError:
-            hist.counts[key] = 1
-        try:
-            total_hist.counts[key] += 1
-        except KeyError:
-            total_hist.counts[key] = 1
-    else:
-        response_time = 0.0
-        hist.zeros += 1
-        total_hist.zeros += 1
-    hist.count += 1
-    total_hist.count += 1
-    hist.total += response_time
-    total_hist.total += response_time
-    if response_time < hist.min:  # noqa: PLR1730 -- cheaper than min() on the hot path
-        hist.min = response_time
-    if response_time < total_hist.min:  # noqa: PLR1730 -- cheaper than min() on the hot path
-        total_hist.min = response_time
-    if response_time > hist.max:  # noqa: PLR1730 -- cheaper than max() on the hot path
-        hist.max = response_time
-    if response_time > total_hist.max:  # noqa: PLR1730 -- cheaper than max() on the hot path
-        total_hist.max = response_time
+def _latest(known: float | None, seen: float) -> float:
+    return seen if known is None else max(known, seen)
 
 
 def _str_keys(data: Mapping[int, int]) -> dict[str, int]:

@@ -102,6 +102,9 @@ class TaskSet:
     # False for task sets whose tasks are not a list (MarkovTaskSet): tag filtering and the
     # task ratio treat them as one unit.
     _has_task_list: ClassVar[bool] = True
+    # True where wait_time() is the user's wait time and cannot be set otherwise: the loop of
+    # a User's own tasks, a class of swarm's that userfiles do not subclass.
+    _waits_as_user: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -151,36 +154,36 @@ class TaskSet:
         except InterruptTaskSet as e:
             raise _resume_parent(e) from e
         setattr(self, _wait_time.STARTED_AT, _wait_time.clock())
+        # One task per turn, written out in this loop rather than in a method it calls: the
+        # loop runs once per request of a no-wait user, and a Python call costs as much as
+        # several of these lines (bench/bench_user.py).
+        queue = self._task_queue
+        user = self._user
         while True:
             try:
-                self._run_one_task()
+                try:
+                    # A scheduled task runs first; otherwise pick one and run it at once.
+                    task = queue.popleft() if queue else self.get_next_task()
+                    if user._state == STATE_STOPPING:
+                        raise StopUser
+                    self.execute_task(task)
+                except RescheduleTaskImmediately:
+                    continue
+                except RescheduleTask:
+                    pass
+                except (InterruptTaskSet, *_LEAVING):
+                    raise
+                except Exception as e:
+                    report_error(user, e, f"a task of {type(self).__name__}")
+                    if not user.environment.catch_exceptions:
+                        raise
+                self.wait()
             except InterruptTaskSet as e:
                 self._call_on_stop()
                 raise _resume_parent(e) from e
             except _LEAVING:
                 self._call_on_stop()
                 raise
-
-    def _run_one_task(self) -> None:
-        try:
-            # A scheduled task runs first; otherwise pick one and run it straight away (the
-            # same as scheduling it and running the queue's head, one step less per task).
-            queue = self._task_queue
-            task = queue.popleft() if queue else self.get_next_task()
-            if self._user._state == STATE_STOPPING:
-                raise StopUser
-            self.execute_task(task)
-        except RescheduleTaskImmediately:
-            return
-        except RescheduleTask:
-            pass
-        except (InterruptTaskSet, *_LEAVING):
-            raise
-        except Exception as e:
-            report_error(self.user, e, f"a task of {type(self).__name__}")
-            if not self.user.environment.catch_exceptions:
-                raise
-        self.wait()
 
     def _call_on_stop(self) -> None:
         try:
@@ -242,15 +245,19 @@ class TaskSet:
         user = self._user
         if user._state == STATE_STOPPING:
             raise StopUser
-        seconds = self.wait_time()
+        if self._waits_as_user and user.wait_time is not None:
+            seconds = user.wait_time()  # wait_time() without the call to it: once per task
+        else:
+            seconds = self.wait_time()
         user._state = STATE_WAITING
         self._sleep(seconds)
         if user._state == STATE_STOPPING:
             raise StopUser
         user._state = STATE_RUNNING
 
-    def _sleep(self, seconds: float) -> None:
-        gevent.sleep(seconds)
+    # gevent.sleep itself, not a method calling it: one Python call less per task. Tests
+    # replace it with a method taking (self, seconds).
+    _sleep = staticmethod(gevent.sleep)
 
     def interrupt(self, reschedule: bool = True) -> None:
         """Leave this task set and go back to its parent (which waits first unless
@@ -282,6 +289,8 @@ def _no_tasks_error(cls: type, advice: str = "") -> UserfileError:
 class DefaultTaskSet(TaskSet):
     """The loop of a User's own tasks: they are called with the user as argument."""
 
+    _waits_as_user = True
+
     def _check_runnable(self) -> None:
         if not self.user.tasks:
             raise _no_tasks_error(
@@ -289,12 +298,15 @@ class DefaultTaskSet(TaskSet):
             )
 
     def get_next_task(self) -> Task:
-        return pick(self._user.tasks)
+        tasks = self._user.tasks
+        # pick()'s single-task case without calling it: this runs once per task.
+        return tasks[0] if len(tasks) == 1 else pick(tasks)
 
     def execute_task(self, task: Task) -> None:
         user = self._user
-        nested = taskset_class(task)
         try:
+            # A plain callable, the common case, is told apart without calling taskset_class.
+            nested = taskset_class(task) if isinstance(task, type) else None
             if nested is not None:
                 nested(user).run()
             else:

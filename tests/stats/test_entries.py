@@ -290,3 +290,17 @@ def test_get_stripped_report_returns_the_data_and_resets(clock: FakeClock) -> No
     assert entry.get_stripped_report() == expected
     assert entry.num_requests == 0
     assert entry.histogram.count == 0
+
+
+def test_a_clock_that_steps_back_counts_in_the_current_second(clock: FakeClock) -> None:
+    entry = _entry(clock)
+    start = int(clock.now)
+    clock.now = start + 5.5
+    entry.log(1.0, 0)
+    clock.now = start + 4.9  # the system clock was set back a little
+    entry.log(1.0, 0)
+    entry.log_error("x")
+    clock.now = start + 6.5
+    entry.log(1.0, 0)
+    assert entry.num_reqs_per_sec == {start + 5: 2, start + 6: 1}
+    assert entry.num_fail_per_sec == {start + 5: 1}

@@ -49,7 +49,7 @@ def test_request_event_feeds_entries_total_and_errors(clock: FakeClock) -> None:
     assert events.request.errors == 0
 
 
-def test_the_shared_hot_path_equals_logging_entry_and_total_apart(clock: FakeClock) -> None:
+def test_the_request_listener_records_as_entry_log_does(clock: FakeClock) -> None:
     fast = RequestStats(clock=clock)
     slow = RequestStats(clock=clock)
     values = [None, 0.0, 0.25, 3.0, 250.0, 99_999.5, 7.0]
@@ -57,16 +57,47 @@ def test_the_shared_hot_path_equals_logging_entry_and_total_apart(clock: FakeClo
         clock.advance(0.3)
         rt = values[i % len(values)]
         name = f"/n{i % 3}"
-        fast.log_request("GET", name, rt, i)
-        slow.total.log(rt, i)
+        fast.on_request("GET", name, rt, i)
         slow.get(name, "GET").log(rt, i)
 
-    assert fast.total.serialize() == slow.total.serialize()
     for key, entry in slow.entries.items():
         assert fast.entries[key].serialize() == entry.serialize()
-    assert fast.total.get_current_response_time_percentile(0.5) == (
-        slow.total.get_current_response_time_percentile(0.5)
-    )
+    assert fast.last_request_timestamp == slow.last_request_timestamp == clock.now
+
+
+def test_the_aggregated_row_equals_one_entry_that_saw_every_request(clock: FakeClock) -> None:
+    stats = RequestStats(clock=clock)
+    alone = StatsEntry(None, "Aggregated", "", use_response_times_cache=True, clock=clock)
+    values = [None, 0.0, 0.25, 3.0, 250.0, 99_999.5, 7.0]
+    for i in range(300):
+        clock.advance(0.3)
+        rt = values[i % len(values)]
+        exc = ValueError("x") if i % 7 == 0 else None
+        stats.on_request("GET", f"/n{i % 3}", rt, i, exception=exc)
+        alone.log(rt, i)
+        if exc is not None:
+            alone.log_error(exc)
+
+    assert stats.total.serialize() == alone.serialize()
+    assert stats.total.current_rps == pytest.approx(alone.current_rps)
+    assert stats.total.response_times == alone.response_times
+    window, alone_window = stats.total.current_histogram(), alone.current_histogram()
+    assert (window.counts, window.count) == (alone_window.counts, alone_window.count)
+
+
+def test_the_aggregated_row_follows_its_entries_and_cannot_be_written(clock: FakeClock) -> None:
+    stats = RequestStats(clock=clock)
+    total = stats.total
+    stats.log_request("GET", "/a", 10.0, 1)
+    assert (total.num_requests, total.max_response_time) == (1, 10.0)
+    stats.log_request("GET", "/b", 30.0, 1)
+    assert (total.num_requests, total.max_response_time) == (2, 30.0)
+    stats.get("/a", "GET").reset()
+    assert (total.num_requests, total.max_response_time) == (1, 30.0)
+    with pytest.raises(AttributeError, match="sum of the entries"):
+        total.num_requests = 5
+    with pytest.raises(TypeError, match="sum of the entries"):
+        total.log(1.0, 0)
 
 
 class Thing:
