@@ -5,7 +5,7 @@ than a map because the keys would cost bytes and time on every heartbeat. ``node
 worker the message comes from or, from the master, goes to (so a host's relay knows which of
 its workers a message is for). ``data`` holds only
 what msgpack carries natively (None, bools, ints, floats, str, bytes, lists, dicts), so the
-statistics ship as the plain dicts of ``RequestStats.take_report``.
+statistics ship as ``RequestStats.take_report``'s lists and dicts.
 
 Message types (the ``type`` field) and their direction::
 

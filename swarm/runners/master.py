@@ -396,7 +396,7 @@ class MasterRunner(Runner):
                 self._ack_stats(node_id, data, seq)  # a resent final report: merged already
                 return
             self._stats_seq[node_id] = seq
-        self.stats.merge_report(data["stats"], data.get("stats_total"), data.get("errors", {}))
+        self.stats.merge_report(data)
         node = self.clients.get(node_id)  # None for a host's relay, which runs no users
         if node is not None:
             node.user_count = int(data.get("user_count", node.user_count))

@@ -93,7 +93,7 @@ class Relay:
         data = message.data
         seq = int(data.get("seq", -1))
         if seq > self._last_seq.get(message.node_id, -1):
-            self.stats.merge_report(data["stats"], data.get("stats_total"), data.get("errors", {}))
+            self.stats.merge_report(data)
             self._last_seq[message.node_id] = seq
         if data.get("final"):
             # merged here: from now on getting it to the master is the relay's job
@@ -148,7 +148,7 @@ class Relay:
     def send_final_report(self) -> bool:
         """Send a report the master must acknowledge (resent, with its ``seq``, until it is)."""
         data: dict[str, Any] = self.stats.take_report()
-        if not data["stats"] and not data["errors"]:
+        if not data["entries"] and not data["errors"]:
             return True  # nothing since the last one: nothing to lose
         self._seq += 1
         seq = self._seq

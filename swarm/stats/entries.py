@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from math import floor
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,29 @@ _SNAPSHOTS = CURRENT_RESPONSE_TIME_PERCENTILE_WINDOW + 2
 # current_rps averages the seconds [last - 12, last - 2): the last two may still be filling.
 _RPS_LOOKBACK = 12
 _RPS_SETTLING = 2
+
+#: The positions of ``StatsEntry.take_delta()``'s list.
+DELTA_FIELDS = (
+    "name",
+    "method",
+    "start_time",
+    "last_request_timestamp",
+    "num_requests",
+    "num_none_requests",
+    "num_failures",
+    "total_content_length",
+    "histogram_count",
+    "histogram_zeros",
+    "total_response_time",
+    "min_response_time",
+    "max_response_time",
+    "bucket_keys",
+    "bucket_counts",
+    "request_seconds",
+    "request_counts",
+    "failure_seconds",
+    "failure_counts",
+)
 
 # Counters that serialize/unserialize/extend move as plain numbers.
 _COUNTERS = ("num_requests", "num_none_requests", "num_failures", "total_content_length")
@@ -337,6 +360,75 @@ class StatsEntry:
         if entry.last_request_timestamp is not None:
             entry._enter_second(int(entry.last_request_timestamp))
         return entry
+
+    def take_delta(self) -> list[Any]:
+        """What happened since the last delta, as one flat list, then ``reset()``.
+
+        The list is what a worker ships for this entry: positions rather than keys, so a
+        master merging thousands of them a second reads them without a dict per field.
+        ``add_delta`` adds it to another entry; ``DELTA_FIELDS`` names the positions.
+        """
+        hist = self.histogram
+        reqs, fails = self.num_reqs_per_sec, self.num_fail_per_sec
+        delta = [
+            self.name,
+            self.method,
+            self.start_time,
+            self.last_request_timestamp,
+            self.num_requests,
+            self.num_none_requests,
+            self.num_failures,
+            self.total_content_length,
+            hist.count,
+            hist.zeros,
+            hist.total,
+            hist.min if hist.count else None,
+            hist.max,
+            list(hist.counts),
+            list(hist.counts.values()),
+            list(reqs),
+            list(reqs.values()),
+            list(fails),
+            list(fails.values()),
+        ]
+        self.reset()
+        return delta
+
+    def add_delta(self, delta: Sequence[Any]) -> None:
+        """Add another node's ``take_delta()`` of the same name to this entry (the master's
+        merge: plain additions, no intermediate entry or histogram)."""
+        (_, _, start, last, requests, nones, failures, length, count, zeros, total, low, high,
+         keys, counts, req_seconds, req_counts, fail_seconds, fail_counts) = delta  # fmt: skip
+        if last is not None:
+            if last >= self._next_second:
+                self._new_second(floor(last))
+            if self.last_request_timestamp is None or last > self.last_request_timestamp:
+                self.last_request_timestamp = last
+            stats = self.stats
+            if stats is not None and (
+                stats.last_request_timestamp is None or last > stats.last_request_timestamp
+            ):
+                stats.last_request_timestamp = last
+        self.start_time = min(self.start_time, start)
+        self.num_requests += requests
+        self.num_none_requests += nones
+        self.num_failures += failures
+        self.total_content_length += length
+        hist = self.histogram
+        buckets = hist.counts
+        for key, n in zip(keys, counts, strict=True):
+            try:
+                buckets[key] += n
+            except KeyError:
+                buckets[key] = n
+        hist.count += count
+        hist.zeros += zeros
+        hist.total += total
+        if low is not None and low < hist.min:
+            hist.min = low
+        hist.max = max(hist.max, high)
+        self._reqs_per_sec.add_pairs(req_seconds, req_counts, requests, self._second)
+        self._fails_per_sec.add_pairs(fail_seconds, fail_counts, failures, self._second)
 
     def get_stripped_report(self) -> dict[str, Any]:
         """``serialize()``, then ``reset()``: what a worker ships, as a delta, each report."""

@@ -8,7 +8,7 @@ second that ended. The second in progress is added on reading.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 
 class PerSecondCounts:
@@ -47,6 +47,22 @@ class PerSecondCounts:
             self._counts[second] = self._counts.get(second, 0) + n
         self._baseline += added_to_total
         self._forget_before(max(self._counts, default=current_second) - self.window)
+
+    def add_pairs(
+        self,
+        seconds: Sequence[int],
+        counts: Sequence[int],
+        added_to_total: int,
+        current_second: int,
+    ) -> None:
+        """``add`` for counts given as two parallel lists (a shipped delta's shape)."""
+        mine = self._counts
+        for second, n in zip(seconds, counts, strict=True):
+            mine[second] = mine.get(second, 0) + n
+        self._baseline += added_to_total
+        # a master adds many deltas a second: forget old seconds only when there are too many
+        if len(mine) > self.window + 2:
+            self._forget_before(max(mine) - self.window)
 
     def _forget_before(self, oldest: int) -> None:
         for second in [s for s in self._counts if s < oldest]:

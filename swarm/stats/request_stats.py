@@ -20,7 +20,7 @@ import hashlib
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from math import floor, frexp
 from typing import Any
@@ -298,41 +298,37 @@ class RequestStats:
         return {key: error.serialize() for key, error in self.errors.items()}
 
     def take_report(self) -> dict[str, Any]:
-        """What a worker sends: entries, total and errors since the last report, then reset.
+        """What a worker sends: every entry's delta, the errors since the last report, then
+        starts afresh.
 
-        Keys ``stats``, ``stats_total``, ``errors`` as in Locust; ``merge_report`` on the
-        master adds them up.
+        ``{"entries": [StatsEntry.take_delta(), ...], "start_time": ..., "errors": {...}}``;
+        ``merge_report`` on the master adds it up exactly.
         """
-        # The total first: it is the sum of the entries, which the next line resets.
-        stats_total = self.total.get_stripped_report()
         report = {
-            "stats": [
-                e.get_stripped_report()
-                for e in self.entries.values()
-                if e.num_requests or e.num_failures
+            "entries": [
+                e.take_delta() for e in self.entries.values() if e.num_requests or e.num_failures
             ],
-            "stats_total": stats_total,
+            "start_time": self.total.start_time,
             "errors": self.serialize_errors(),
         }
+        self.total.reset()
         self.last_request_timestamp = None
         self.errors = {}
         return report
 
-    def merge_report(
-        self,
-        stats: Iterable[Mapping[str, Any]],
-        stats_total: Mapping[str, Any] | None,
-        errors: Mapping[str, Mapping[str, Any]],
-    ) -> None:
-        """Add a worker's ``take_report()`` (its parts) to these statistics.
+    def merge_report(self, report: Mapping[str, Any]) -> None:
+        """Add a worker's ``take_report()`` (other keys of ``report`` are ignored).
 
-        The Aggregated row follows from the entries; of ``stats_total`` only its start time
-        is used (the earliest start wins, as in Locust).
+        The Aggregated row follows from the entries; its start is the earliest of all.
         """
-        for data in stats:
-            self.get(data["name"], data["method"]).extend(StatsEntry.unserialize(data))
-        if stats_total is not None:
-            self.total.start_time = min(self.total.start_time, stats_total["start_time"])
+        entries = self.entries
+        for delta in report["entries"]:
+            entry = entries.get((delta[0], delta[1])) or self._add_entry(delta[0], delta[1])
+            entry.add_delta(delta)
+        start = report.get("start_time")
+        if start is not None and start < self.total.start_time:
+            self.total.start_time = start
+        errors: Mapping[str, Mapping[str, Any]] = report.get("errors") or {}
         for key, data in errors.items():
             incoming = StatsError.unserialize(data)
             existing = self.errors.get(key)

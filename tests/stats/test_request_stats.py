@@ -263,7 +263,7 @@ def test_master_merging_worker_reports_equals_one_process_seeing_everything() ->
         if i % 500 == 499:  # every few seconds each worker reports
             for worker in workers:
                 wire = msgpack.unpackb(msgpack.packb(worker.take_report()))
-                master.merge_report(wire["stats"], wire["stats_total"], wire["errors"])
+                master.merge_report(wire)
 
     assert master.num_requests == single.num_requests == 3000
     assert master.num_failures == single.num_failures
@@ -290,3 +290,34 @@ def test_entries_of_a_stats_object_use_its_clock(clock: FakeClock) -> None:
     clock.advance(5)
     entry.log(1.0, 0)
     assert entry.last_request_timestamp == clock.now
+
+
+def test_a_report_merged_twice_over_adds_up_like_one_process() -> None:
+    """Workers -> a host's relay -> the master: merging merged reports stays exact."""
+    clock = FakeClock()
+    single = RequestStats(clock=clock)
+    workers = [RequestStats(clock=clock) for _ in range(4)]
+    relays = [RequestStats(clock=clock) for _ in range(2)]
+    master = RequestStats(clock=clock)
+    for i in range(2000):
+        clock.advance(0.013)
+        method, name, rt, exc = _workload(i)
+        single.on_request(method, name, rt, 10, exception=exc)
+        workers[i % 4].on_request(method, name, rt, 10, exception=exc)
+        if i % 400 == 399:
+            for n, worker in enumerate(workers):
+                relays[n % 2].merge_report(msgpack.unpackb(msgpack.packb(worker.take_report())))
+            for relay in relays:
+                master.merge_report(msgpack.unpackb(msgpack.packb(relay.take_report())))
+    for key, entry in single.entries.items():
+        merged = master.entries[key]
+        assert merged.histogram == entry.histogram
+        assert merged.num_reqs_per_sec == entry.num_reqs_per_sec
+        assert merged.num_fail_per_sec == entry.num_fail_per_sec
+        assert (merged.num_none_requests, merged.total_content_length) == (
+            entry.num_none_requests,
+            entry.total_content_length,
+        )
+    assert master.total.current_rps == single.total.current_rps
+    assert master.total.max_response_time == single.total.max_response_time
+    assert master.total.min_response_time == single.total.min_response_time
