@@ -134,6 +134,8 @@ class Step:
         for i, share in enumerate(s for s in shares if s):
             argv = [str(HERE / "bench_master_sim.py"), "--impl", self.impl, "--port", str(port)]
             argv += ["--count", str(share), "--seed", str(i)] + (["--api"] if i == 0 else [])
+            if self.impl == "swarm" and self.args.per_host > 1:
+                argv += ["--per-host", str(self.args.per_host)]
             self.sims.append(self._start(argv, SIMS_CPU, f"sim{i}-{self.impl}-{self.workers}.log"))
         deadline = time.monotonic() + _STARTUP_TIMEOUT + self.workers / 50
         registered = 0
@@ -258,6 +260,12 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--window", type=float, default=15.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=6.0, help="seconds after registration")
     parser.add_argument("--sims", type=int, default=4, help="simulator processes")
+    parser.add_argument(
+        "--per-host",
+        type=int,
+        default=1,
+        help="swarm: workers behind each host's relay (--worker --processes N); Locust has none",
+    )
     parser.add_argument("--out", default=None, help="append one JSON line per step here")
     parser.add_argument("--profile", choices=("py-spy", "cprofile"), default=None)
     parser.add_argument("--profile-impl", default="swarm")

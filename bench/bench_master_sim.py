@@ -9,6 +9,11 @@ random phase, sends a heartbeat every second and a statistics report every 3 s, 
 ``spawn``/``stop`` as a real worker would, and times every heartbeat reply. With ``--api``,
 socket 0 also sends the masterfile's ``bench_stats`` request every second and times the reply.
 
+With ``--per-host N`` (swarm only), one socket stands for a host's relay carrying N workers
+(``swarm --worker --processes N``): every worker registers on its own, by its node id, over
+the host's one connection; the host sends its workers' heartbeats in one message a second
+and one merged report per interval, as the relay does, and times the master's one reply.
+
 Why epoll on ``ZMQ_FD`` and not a ``zmq.Poller``: a poll over thousands of sockets costs
 O(sockets) per wake-up, epoll only O(ready ones). ``ZMQ_FD`` signals that a socket's
 events *may* have changed, and a send can swallow that signal, so every socket is drained
@@ -93,7 +98,9 @@ class Window:
 class Simulator:
     """``count`` workers of ``wire``'s implementation against the master at 127.0.0.1:``port``."""
 
-    def __init__(self, wire: Wire, port: int, count: int, api: bool, seed: int) -> None:
+    def __init__(
+        self, wire: Wire, port: int, count: int, api: bool, seed: int, per_host: int = 1
+    ) -> None:
         self.wire = wire
         self.rng = random.Random(seed)
         self.source = ReportSource(wire.name, seed)
@@ -101,13 +108,20 @@ class Simulator:
         self.context = zmq.Context()
         self.context.set(zmq.MAX_SOCKETS, count + 64)
         self.poller = epoll()
+        self.per_host = per_host
+        # sockets (hosts) by index: what goes over one connection
         self.sockets: list[zmq.Socket] = []
         self.fd_index: dict[int, int] = {}
+        self.socket_ids: list[bytes] = []  # packed id a host's reports carry
+        self.seqs: list[int] = []
+        # workers by index: node ids, heartbeats, replies awaited
         self.node_ids: list[str] = []
-        self.packed_ids: list[bytes] = []
+        self.worker_index: dict[str, int] = {}
+        self.facts: list[tuple[int, float, int]] = []
+        # heartbeat frames and replies awaited: per worker, or per host behind a relay
         self.heartbeats: list[bytes] = []
-        self.seqs = [0] * count
-        self.pending: list[deque[float]] = [deque() for _ in range(count)]
+        units = count if per_host == 1 else -(-count // per_host)
+        self.pending: list[deque[float]] = [deque() for _ in range(units)]
         self.registered = [False] * count
         self.registered_count = 0
         self.api = api
@@ -118,27 +132,43 @@ class Simulator:
         self.done = False
         self._stdin = b""
         host = socket.gethostname()
-        for index in range(count):
-            self._connect(index, f"{host}_{uuid.uuid4().hex}", port)
+        for first in range(0, count, per_host):
+            workers = [f"{host}_{uuid.uuid4().hex}" for _ in range(min(per_host, count - first))]
+            identity = workers[0] if per_host == 1 else f"{host}_{uuid.uuid4().hex}_relay"
+            self._connect(identity, port)
+            for node_id in workers:
+                self._add_worker(node_id)
+            if per_host > 1:
+                facts = dict(zip(workers, self.facts[first:], strict=False))
+                self.heartbeats.append(wire.heartbeats(identity, facts))
         now = time.monotonic()
         heapq.heappush(self.timers, (now, _SAMPLE, 0))
         heapq.heappush(self.timers, (now + 1.0, _ROTATE, 0))
 
-    def _connect(self, index: int, node_id: str, port: int) -> None:
+    def _connect(self, identity: str, port: int) -> None:
         sock = self.context.socket(zmq.DEALER)
         sock.setsockopt(zmq.LINGER, 0)
-        sock.setsockopt(zmq.IDENTITY, node_id.encode())
+        sock.setsockopt(zmq.IDENTITY, identity.encode())
         sock.connect(f"tcp://127.0.0.1:{port}")
+        self.fd_index[int(sock.get(zmq.FD))] = len(self.sockets)
+        self.poller.register(int(sock.get(zmq.FD)), EPOLLIN)
         self.sockets.append(sock)
-        fd = int(sock.get(zmq.FD))
-        self.fd_index[fd] = index
-        self.poller.register(fd, EPOLLIN)
+        self.socket_ids.append(packed(identity))
+        self.seqs.append(0)
+
+    def _add_worker(self, node_id: str) -> None:
+        index = len(self.node_ids)
         self.node_ids.append(node_id)
-        self.packed_ids.append(packed(node_id))
+        self.worker_index[node_id] = index
         cpu = round(self.rng.uniform(5.0, 40.0), 1)
         memory = self.rng.randrange(60_000_000, 120_000_000)
-        self.heartbeats.append(self.wire.heartbeat(node_id, USERS_PER_WORKER, cpu, memory))
-        self._send(index, self.wire.ready(node_id))
+        self.facts.append((USERS_PER_WORKER, cpu, memory))
+        if self.per_host == 1:
+            self.heartbeats.append(self.wire.heartbeat(node_id, USERS_PER_WORKER, cpu, memory))
+        self._send(self._socket_of(index), self.wire.ready(node_id))
+
+    def _socket_of(self, worker: int) -> int:
+        return worker // self.per_host
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -155,7 +185,7 @@ class Simulator:
     def _fire(self, now: float, kind: int, index: int) -> float:
         """Do one timed action; returns the interval to the next one of its kind."""
         window = self.window
-        if kind == _HEARTBEAT:
+        if kind == _HEARTBEAT:  # index: a worker, or a host behind a relay (its socket)
             queue = self.pending[index]
             if len(queue) >= _MAX_PENDING:
                 queue.popleft()
@@ -164,11 +194,11 @@ class Simulator:
             window.hb_sent += window.open
             self._send(index, self.heartbeats[index])
             return HEARTBEAT_INTERVAL
-        if kind == _STATS:
+        if kind == _STATS:  # index: a socket (one worker's, or a host's relay)
             if self.body is not None:
                 self.seqs[index] += 1
                 window.stats_sent += window.open
-                frame = self.wire.stats(self.body, self.packed_ids[index], self.seqs[index])
+                frame = self.wire.stats(self.body, self.socket_ids[index], self.seqs[index])
                 self._send(index, frame)
             return REPORT_INTERVAL
         if kind == _API:
@@ -176,7 +206,7 @@ class Simulator:
             self.api_pending[self.api_seq] = now
             window.api_sent += window.open
             request = self.wire.custom(STATS_REQUEST, {"n": self.api_seq}, self.node_ids[index])
-            self._send(index, request)
+            self._send(self._socket_of(index), request)
             return API_INTERVAL
         if kind == _SAMPLE:
             self.source.record()
@@ -206,15 +236,19 @@ class Simulator:
                 return
             self._on_message(index, raw)
 
-    def _on_message(self, index: int, raw: bytes) -> None:
-        kind, data = self.wire.decode(raw)
+    def _on_message(self, sock: int, raw: bytes) -> None:
+        kind, data, node_id = self.wire.decode(raw)
+        # one worker per socket: it is the one; behind a relay, the envelope names it
+        index = sock if self.per_host == 1 else self.worker_index.get(node_id, -1)
         now = time.monotonic()
-        if kind == "heartbeat":
-            queue = self.pending[index]
+        if kind == "heartbeat":  # behind a relay, the host's one reply
+            queue = self.pending[sock]
             if queue:
                 sent = queue.popleft()
                 if self.window.open:
                     self.window.hb_delays.append(now - sent)
+        elif index < 0:
+            return
         elif kind == "ack":
             if not self.registered[index] and (data or {}).get("of", "ready") == "ready":
                 self._registered(index, now)
@@ -224,17 +258,23 @@ class Simulator:
                 self.window.api_rtts.append(now - sent)
         else:
             for frame in self.wire.answers(kind, data, self.node_ids[index], USERS_PER_WORKER):
-                self._send(index, frame)
+                self._send(sock, frame)
 
     def _registered(self, index: int, now: float) -> None:
         self.registered[index] = True
         self.registered_count += 1
         # staggered phases: the master sees a steady stream, not a burst each second
-        heapq.heappush(self.timers, (now + self.rng.random(), _HEARTBEAT, index))
-        heapq.heappush(self.timers, (now + self.rng.random() * REPORT_INTERVAL, _STATS, index))
+        if self.per_host == 1:
+            heapq.heappush(self.timers, (now + self.rng.random(), _HEARTBEAT, index))
+        if index % self.per_host == 0:  # the socket's first worker starts its reports
+            sock = self._socket_of(index)
+            phase = now + self.rng.random() * REPORT_INTERVAL
+            heapq.heappush(self.timers, (phase, _STATS, sock))
+            if self.per_host > 1:
+                heapq.heappush(self.timers, (now + self.rng.random(), _HEARTBEAT, sock))
         if self.api and index == 0:
             heapq.heappush(self.timers, (now + self.rng.random(), _API, index))
-        if self.registered_count == len(self.sockets):
+        if self.registered_count == len(self.node_ids):
             print(f"REGISTERED {self.registered_count}", flush=True)
 
     # -- the driver --------------------------------------------------------------------------
@@ -288,12 +328,15 @@ def main() -> None:
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--api", action="store_true", help="socket 0 times the stats API")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--per-host", type=int, default=1, help="workers per relay (swarm)")
     parser.add_argument("--max-seconds", type=float, default=3600.0)
     args = parser.parse_args()
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     # two files per socket (its TCP connection and its mailbox)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    simulator = Simulator(_wire(args.impl), args.port, args.count, args.api, args.seed)
+    simulator = Simulator(
+        _wire(args.impl), args.port, args.count, args.api, args.seed, args.per_host
+    )
     try:
         simulator.run(args.max_seconds)
     finally:

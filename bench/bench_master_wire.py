@@ -65,13 +65,12 @@ class SwarmWire:
         return self._frame("ready", facts, node_id)
 
     def heartbeat(self, node_id: str, user_count: int, cpu: float, memory: int) -> bytes:
-        data = {
-            "state": "running",
-            "current_cpu_usage": cpu,
-            "current_memory_usage": memory,
-            "user_count": user_count,
-        }
-        return self._frame("heartbeat", data, node_id)
+        return self._frame("heartbeat", _beat(user_count, cpu, memory), node_id)
+
+    def heartbeats(self, relay_id: str, beats: dict[str, tuple[int, float, int]]) -> bytes:
+        """A host relay's one message a second: its workers' heartbeats by node id."""
+        workers = {node_id: _beat(*facts) for node_id, facts in beats.items()}
+        return self._frame("heartbeats", {"workers": workers}, relay_id)
 
     def stats_body(self, report: dict[str, Any], user_count: int) -> bytes:
         """A ``take_report()`` with the fields the worker adds, except ``seq``, packed."""
@@ -85,12 +84,13 @@ class SwarmWire:
     def custom(self, kind: str, data: Any, node_id: str) -> bytes:
         return self._frame("custom", {"type": kind, "data": data}, node_id)
 
-    def decode(self, raw: bytes) -> tuple[str, Any]:
-        """(type, data) of a master's frame; a custom message gives its own type and data."""
-        _version, kind, data, _node = msgpack.unpackb(raw, raw=False, strict_map_key=False)
+    def decode(self, raw: bytes) -> tuple[str, Any, str]:
+        """(type, data, node id) of a master's frame (the node id names its recipient); a
+        custom message gives its own type and data."""
+        _version, kind, data, node = msgpack.unpackb(raw, raw=False, strict_map_key=False)
         if kind == "custom":
-            return str(data["type"]), data.get("data")
-        return kind, data
+            return str(data["type"]), data.get("data"), node
+        return kind, data, node
 
     def answers(self, kind: str, data: Any, node_id: str, user_count: int) -> list[bytes]:
         """What a real worker sends back for ``kind`` (nothing for what it only notes)."""
@@ -141,9 +141,9 @@ class LocustWire:
     def custom(self, kind: str, data: Any, node_id: str) -> bytes:
         return self._frame(kind, data, node_id)
 
-    def decode(self, raw: bytes) -> tuple[str, Any]:
-        kind, data, _node = msgpack.unpackb(raw, raw=False, strict_map_key=False)
-        return kind, data
+    def decode(self, raw: bytes) -> tuple[str, Any, str]:
+        kind, data, node = msgpack.unpackb(raw, raw=False, strict_map_key=False)
+        return kind, data, node
 
     def answers(self, kind: str, data: Any, node_id: str, user_count: int) -> list[bytes]:
         if kind == "spawn":
@@ -165,6 +165,15 @@ class LocustWire:
 
 
 Wire = SwarmWire | LocustWire
+
+
+def _beat(user_count: int, cpu: float, memory: int) -> dict[str, Any]:
+    return {
+        "state": "running",
+        "current_cpu_usage": cpu,
+        "current_memory_usage": memory,
+        "user_count": user_count,
+    }
 
 
 def packed(text: str) -> bytes:

@@ -17,6 +17,7 @@ Message types (the ``type`` field) and their direction::
     spawning           worker -> master   ramping
     spawning_complete  worker -> master   the users of the last "spawn" are running
     heartbeat          both               worker: state, CPU, memory, users; master: the reply
+    heartbeats         relay -> master    a host's workers' heartbeats of the last second
     stats              worker -> master   a statistics delta (final ones are acknowledged)
     stop               master -> worker   stop every user
     stopped            worker -> master   every user stopped
@@ -45,6 +46,7 @@ SPAWN = "spawn"
 SPAWNING = "spawning"
 SPAWNING_COMPLETE = "spawning_complete"
 HEARTBEAT = "heartbeat"
+HEARTBEATS = "heartbeats"
 STATS = "stats"
 STOP = "stop"
 STOPPED = "stopped"
@@ -63,6 +65,7 @@ MESSAGE_TYPES = frozenset(
         SPAWNING,
         SPAWNING_COMPLETE,
         HEARTBEAT,
+        HEARTBEATS,
         STATS,
         STOP,
         STOPPED,

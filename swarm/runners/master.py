@@ -107,6 +107,7 @@ class MasterRunner(Runner):
         self._handlers: dict[str, Callable[[str, Any], None]] = {
             m.READY: self._on_ready,
             m.HEARTBEAT: self._on_heartbeat,
+            m.HEARTBEATS: self._on_heartbeats,
             m.STATS: self._on_stats,
             m.SPAWNING: self._on_spawning,
             m.SPAWNING_COMPLETE: self._on_spawning_complete,
@@ -333,7 +334,14 @@ class MasterRunner(Runner):
                 version or "?",
                 __version__,
             )
-        returning = node_id in self.clients
+        known = self.clients.get(node_id)
+        if known is not None and known.state != STATE_MISSING:
+            # it lost sight of the master for a while, the master did not lose it: carry on
+            known.last_heartbeat = self.clock()
+            self._send(node_id, m.ACK, {"of": m.READY, "index": known.index, "state": self.state})
+            logger.info("Worker %s registered again; it is still counted in", node_id)
+            return
+        returning = known is not None
         node = self.clients.register(
             node_id,
             self.clock(),
@@ -353,10 +361,21 @@ class MasterRunner(Runner):
         self._workers_changed(added=node_id)
 
     def _on_heartbeat(self, node_id: str, data: dict[str, Any]) -> None:
+        if self._note_heartbeat(node_id, data):
+            self._reply_heartbeat(node_id)
+
+    def _on_heartbeats(self, relay_id: str, data: dict[str, Any]) -> None:
+        """A host's relay: its workers' heartbeats of the last second, one reply for all."""
+        for node_id, beat in data["workers"].items():
+            self._note_heartbeat(str(node_id), beat)
+        self._reply_heartbeat(relay_id)
+
+    def _note_heartbeat(self, node_id: str, data: dict[str, Any]) -> bool:
+        """Take in one worker's heartbeat; False (and a ``reconnect``) for an unknown one."""
         node = self.clients.get(node_id)
         if node is None:
             self._send(node_id, m.RECONNECT, None)  # a restarted master: register again
-            return
+            return False
         now = self.clock()
         node.last_heartbeat = now
         if node.state == STATE_MISSING:
@@ -372,8 +391,11 @@ class MasterRunner(Runner):
             node.user_classes_count = dict(data["user_classes_count"])
         self._check_worker_cpu(node)
         self.environment.events.heartbeat_received.fire(client_id=node_id, timestamp=now)
+        return True
+
+    def _reply_heartbeat(self, node_id: str) -> None:
         self._send(node_id, m.HEARTBEAT, None)
-        self.environment.events.heartbeat_sent.fire(client_id=node_id, timestamp=now)
+        self.environment.events.heartbeat_sent.fire(client_id=node_id, timestamp=self.clock())
 
     def _check_worker_cpu(self, node: WorkerNode) -> None:
         if node.cpu_usage < self.usage.threshold or node.cpu_warning_emitted:

@@ -2,8 +2,9 @@
 
 ``swarm --worker --processes N`` forks N workers that connect to their parent, not to the
 master. The parent passes every message through unchanged (the master still sees and
-dispatches to each worker process, by its node id), except the statistics: it merges its
-workers' reports and sends one report per interval for the whole host. A master with ten
+dispatches to each worker process, by its node id), except the statistics and heartbeats: it
+merges its workers' reports and sends one report per interval for the whole host, and passes
+their heartbeats on in one message a second. A master with ten
 thousand worker processes on a thousand hosts merges a thousand reports per interval, not ten
 thousand, and holds a thousand connections.
 
@@ -37,6 +38,12 @@ logger = logging.getLogger(__name__)
 FINAL_REPORT_TIMEOUT = 2.0
 FINAL_REPORT_TRIES = 3
 
+#: Seconds between two of the host's heartbeat messages, as a worker's.
+HEARTBEAT_INTERVAL = 1.0
+#: Without an answer from the master for this long, the relay stops answering its workers'
+#: heartbeats, so they notice the master is gone (three heartbeats, as a worker on its own).
+MASTER_LIVENESS = 3.0
+
 #: Messages held back until the relay's statistics up to them are acknowledged.
 _HELD = frozenset({m.STOPPED, m.QUIT})
 
@@ -67,7 +74,12 @@ class Relay:
         self._flushes = Group()  # held messages on their way: close() waits for them
         #: Set when every worker that spoke through the relay has said goodbye.
         self.all_left = Event()
-        for loop in (self._from_workers, self._from_master, self._report_forever):
+        self.clock = clock
+        #: When the master last answered the relay's heartbeats (it counts as seen at start).
+        self.master_seen = clock()
+        self._beats: dict[str, Any] = {}
+        loops = (self._from_workers, self._from_master, self._heartbeats_forever)
+        for loop in (*loops, self._report_forever):
             self.greenlet.spawn(loop)
 
     # -- worker -> master --------------------------------------------------------------------
@@ -82,12 +94,21 @@ class Relay:
             except RPCReceiveError:
                 return
             self.workers.add(message.node_id)
-            if message.type == m.STATS:
+            if message.type == m.HEARTBEAT:
+                self._beat(route, message)
+            elif message.type == m.STATS:
                 self._merge(route, message)
             elif message.type in _HELD:
                 self._flushes.spawn(self._flush_then_pass, message)
             else:
                 self.upstream.send(message)
+
+    def _beat(self, route: str, message: Message) -> None:
+        # Kept for the host's one heartbeat message; answered here while the master answers
+        # the relay, so a worker notices a lost master exactly as it would on its own.
+        self._beats[message.node_id] = message.data
+        if self.clock() - self.master_seen <= MASTER_LIVENESS:
+            self.downstream.send_to(route, Message(m.HEARTBEAT, None, message.node_id))
 
     def _merge(self, route: str, message: Message) -> None:
         data = message.data
@@ -127,10 +148,23 @@ class Relay:
 
     def _on_own(self, message: Message) -> None:
         data = message.data or {}
-        if message.type == m.ACK and data.get("of") == m.STATS and self._final_ack is not None:
+        if message.type == m.HEARTBEAT:
+            self.master_seen = self.clock()
+        elif message.type == m.ACK and data.get("of") == m.STATS and self._final_ack is not None:
             self._final_ack.set(int(data["seq"]))
 
     # -- the host's report -------------------------------------------------------------------
+
+    def _heartbeats_forever(self) -> None:
+        while True:
+            gevent.sleep(HEARTBEAT_INTERVAL)
+            self.send_heartbeats()
+
+    def send_heartbeats(self) -> None:
+        """Pass the workers' latest heartbeats to the master in one message."""
+        if self._beats:
+            beats, self._beats = self._beats, {}
+            self.upstream.send(Message(m.HEARTBEATS, {"workers": beats}, self.node_id))
 
     def _report_forever(self) -> None:
         while True:

@@ -62,6 +62,7 @@ class Cluster:
 
     def close(self) -> None:
         for worker in self.workers:
+            worker.user_greenlets.kill(block=True)  # users would spin once the gate opens
             worker.greenlet.kill(block=True)
             logging.getLogger().removeHandler(worker.log_buffer)
         self.master.greenlet.kill(block=True)
@@ -288,3 +289,17 @@ def test_a_worker_silent_while_no_test_runs_is_just_marked_missing(
     assert [n.id for n in cluster.master.check_heartbeats(cluster.clock())] == [a.client_id]
     assert cluster.master.lost_workers == []  # not lost from a test: none was running
     assert "moving" not in caplog.text
+
+
+def test_a_worker_registering_again_while_counted_in_keeps_its_users(cluster: Cluster) -> None:
+    a, b = cluster.add_worker(), cluster.add_worker()
+    with gevent.Timeout(LIMIT_S):
+        cluster.master.start(4, spawn_rate=1000, wait=True)
+    cluster.settle()
+    a.master_lost = True  # as if the master's replies had been late
+    cluster.clock.advance(5)
+    a.heartbeat(cluster.clock())  # sends ready again, then its heartbeat
+    cluster.settle()
+    node = cluster.master.clients.get(a.client_id)
+    assert node is not None and node.state == "running" and node.user_count == 2
+    assert not a.master_lost and a.user_count == 2 and b.user_count == 2

@@ -30,7 +30,9 @@ class Host:
         self.master = self.master_env.create_master_runner(
             transport=self.upstream.server, clock=clock
         )
-        self.relay = Relay(self.upstream.client("host_relay"), self.downstream.server)
+        self.relay = Relay(
+            self.upstream.client("host_relay"), self.downstream.server, clock=clock
+        )
         self.workers: list[WorkerRunner] = []
         for i in range(workers):
             env = Environment(user_classes=[Shopper])
@@ -47,6 +49,7 @@ class Host:
 
     def close(self) -> None:
         for worker in self.workers:
+            worker.user_greenlets.kill(block=True)  # users would spin once the gate opens
             worker.greenlet.kill(block=True)
             logging.getLogger().removeHandler(worker.log_buffer)
         self.relay.greenlet.kill(block=True)
@@ -112,3 +115,35 @@ def test_a_worker_leaving_through_the_relay_is_forgotten_after_its_numbers(host:
     assert host.workers[2].client_id not in host.master.clients
     assert host.master.stats.total.num_requests >= 2
     assert sum(w.user_count for w in host.workers[:2]) == 6
+
+
+def test_heartbeats_reach_the_master_in_one_message_per_host(host: Host, clock: FakeClock) -> None:
+    beats: list[str] = []
+    host.master_env.events.heartbeat_sent.add_listener(
+        lambda client_id, timestamp: beats.append(client_id)
+    )
+    clock.advance(2)
+    for n, worker in enumerate(host.workers):
+        worker.current_cpu_usage = 10.0 * (n + 1)
+        worker.heartbeat(clock())
+    settle()
+    assert all(w.last_master_heartbeat == clock() for w in host.workers)  # the relay answered
+    host.relay.send_heartbeats()
+    settle()
+    assert beats == ["host_relay"]  # one reply for the whole host
+    nodes = {n.id: n for n in host.master.clients}
+    assert [nodes[w.client_id].cpu_usage for w in host.workers] == [10.0, 20.0, 30.0]
+    assert all(nodes[w.client_id].last_heartbeat == clock() for w in host.workers)
+
+
+def test_a_relay_cut_off_from_its_master_stops_answering_its_workers(
+    host: Host, clock: FakeClock
+) -> None:
+    host.upstream.cut("host_relay")
+    clock.advance(4)
+    before = [w.last_master_heartbeat for w in host.workers]
+    for worker in host.workers:
+        worker.heartbeat(clock())
+    settle()
+    assert [w.last_master_heartbeat for w in host.workers] == before
+    assert all(w.master_lost for w in host.workers)
