@@ -361,35 +361,36 @@ class MasterRunner(Runner):
         self._workers_changed(added=node_id)
 
     def _on_heartbeat(self, node_id: str, data: dict[str, Any]) -> None:
-        if self._note_heartbeat(node_id, data):
+        if self._note_heartbeat(node_id, data, self.clock()):
             self._reply_heartbeat(node_id)
 
     def _on_heartbeats(self, relay_id: str, data: dict[str, Any]) -> None:
         """A host's relay: its workers' heartbeats of the last second, one reply for all."""
+        now = self.clock()
         for node_id, beat in data["workers"].items():
-            self._note_heartbeat(str(node_id), beat)
+            self._note_heartbeat(node_id, beat, now)
         self._reply_heartbeat(relay_id)
 
-    def _note_heartbeat(self, node_id: str, data: dict[str, Any]) -> bool:
+    def _note_heartbeat(self, node_id: str, data: dict[str, Any], now: float) -> bool:
         """Take in one worker's heartbeat; False (and a ``reconnect``) for an unknown one."""
         node = self.clients.get(node_id)
         if node is None:
             self._send(node_id, m.RECONNECT, None)  # a restarted master: register again
             return False
-        now = self.clock()
         node.last_heartbeat = now
         if node.state == STATE_MISSING:
             logger.info("Worker %s is back: counting it in again", node_id)
             node.state = STATE_INIT
             self._workers_changed(added=node_id)
         else:
-            node.state = str(data.get("state", node.state))
-        node.user_count = int(data.get("user_count", node.user_count))
-        node.cpu_usage = float(data.get("current_cpu_usage", 0.0))
-        node.memory_usage = int(data.get("current_memory_usage", 0))
+            node.state = data.get("state", node.state)
+        node.user_count = data.get("user_count", node.user_count)
+        cpu = node.cpu_usage = data.get("current_cpu_usage", 0.0)
+        node.memory_usage = data.get("current_memory_usage", 0)
         if "user_classes_count" in data:
-            node.user_classes_count = dict(data["user_classes_count"])
-        self._check_worker_cpu(node)
+            node.user_classes_count = data["user_classes_count"]
+        if cpu >= self.usage.threshold and not node.cpu_warning_emitted:
+            self._warn_worker_cpu(node)
         self.environment.events.heartbeat_received.fire(client_id=node_id, timestamp=now)
         return True
 
@@ -397,9 +398,7 @@ class MasterRunner(Runner):
         self._send(node_id, m.HEARTBEAT, None)
         self.environment.events.heartbeat_sent.fire(client_id=node_id, timestamp=self.clock())
 
-    def _check_worker_cpu(self, node: WorkerNode) -> None:
-        if node.cpu_usage < self.usage.threshold or node.cpu_warning_emitted:
-            return
+    def _warn_worker_cpu(self, node: WorkerNode) -> None:
         node.cpu_warning_emitted = True
         self.worker_cpu_warning_emitted = True
         message = (

@@ -416,19 +416,19 @@ class StatsEntry:
         self.total_content_length += length
         hist = self.histogram
         buckets = hist.counts
+        get = buckets.get
         for key, n in zip(keys, counts, strict=True):
-            try:
-                buckets[key] += n
-            except KeyError:
-                buckets[key] = n
+            buckets[key] = get(key, 0) + n
         hist.count += count
         hist.zeros += zeros
         hist.total += total
         if low is not None and low < hist.min:
             hist.min = low
         hist.max = max(hist.max, high)
-        self._reqs_per_sec.add_pairs(req_seconds, req_counts, requests, self._second)
-        self._fails_per_sec.add_pairs(fail_seconds, fail_counts, failures, self._second)
+        if requests:
+            self._reqs_per_sec.add_pairs(req_seconds, req_counts, requests, self._second)
+        if failures:
+            self._fails_per_sec.add_pairs(fail_seconds, fail_counts, failures, self._second)
 
     def get_stripped_report(self) -> dict[str, Any]:
         """``serialize()``, then ``reset()``: what a worker ships, as a delta, each report."""
