@@ -60,7 +60,7 @@ class TestControl:
         if isinstance(runner, MasterRunner) and not runner.worker_count:
             raise NotStartable("no worker is connected yet: start workers, then try again")
         if wanted.user_classes and idle:
-            self._select_classes(wanted.user_classes)
+            self._select_classes(wanted.user_classes, wanted.weights)
         # Set again even when unchanged: the setter points newly selected classes at it.
         self.environment.host = wanted.host or self.environment.host
         self._check_host()
@@ -103,9 +103,11 @@ class TestControl:
         logger.info("Run time limit (%gs) reached: stopping the test", seconds)
         self.runner.stop()
 
-    def _select_classes(self, names: tuple[str, ...]) -> None:
+    def _select_classes(self, names: tuple[str, ...], weights: dict[str, int]) -> None:
         available = self.environment.available_user_classes
         self.environment.user_classes[:] = [available[name] for name in names]
+        for name, weight in weights.items():
+            available[name].weight = weight
 
     def _check_host(self) -> None:
         for cls in self.environment.user_classes:

@@ -7,6 +7,7 @@ beside that field.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -32,6 +33,8 @@ class SwarmRequest:
     host: str | None = None
     run_time: float | None = None
     user_classes: tuple[str, ...] = ()
+    #: With the class picker: a new weight for some of the chosen classes.
+    weights: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
 class FormError(ValueError):
@@ -114,11 +117,13 @@ def parse_swarm_form(
         except ValueError as error:
             errors[field] = str(error)
     classes: tuple[str, ...] = ()
+    weights: dict[str, int] = {}
     if class_picker:
         classes = tuple(dict.fromkeys(n for n in form.get("user_classes", ()) if n))
         unknown = [n for n in classes if n not in available_classes]
         if unknown:
             errors["user_classes"] = f"unknown user class: {', '.join(unknown)}"
+        weights = _weights(form, classes, errors)
     if errors:
         raise FormError(errors)
     return SwarmRequest(
@@ -127,4 +132,21 @@ def parse_swarm_form(
         host=cast("str | None", values["host"]),
         run_time=cast("float | None", values["run_time"]),
         user_classes=classes,
+        weights=weights,
     )
+
+
+def _weights(form: Form, classes: tuple[str, ...], errors: dict[str, str]) -> dict[str, int]:
+    """``weight_<Class>`` fields of the chosen classes; a bad one becomes a field error."""
+    weights = {}
+    for name in classes:
+        text = (form.get(f"weight_{name}") or [""])[0].strip()
+        if not text:
+            continue
+        try:
+            weights[name] = _user_count(text)
+        except ValueError:
+            errors[f"weight_{name}"] = "must be a whole number ≥ 0"
+    if weights and classes and not any(weights.get(n, 1) for n in classes):
+        errors["user_classes"] = "at least one chosen class needs a weight above 0"
+    return weights

@@ -38,6 +38,7 @@ def index() -> str:
         class_picker=ui.class_picker,
         user_classes=sorted(env.available_user_classes),
         selected_classes=[cls.__name__ for cls in env.user_classes],
+        class_weights={name: cls.weight for name, cls in env.available_user_classes.items()},
         num_users=getattr(options, "num_users", None),
         spawn_rate=getattr(options, "spawn_rate", None),
         run_time=_run_time_text(getattr(options, "run_time", None)),

@@ -230,6 +230,29 @@ def test_the_class_picker_selects_the_classes_to_run() -> None:
         assert [c.__name__ for c in web.env.user_classes] == ["Other"]
 
 
+def test_the_class_picker_sets_the_weights_of_the_chosen_classes() -> None:
+    from web.harness import Idle, Other
+
+    saved = Idle.weight, Other.weight
+    try:
+        for web in make_web(userclass_picker_is_active=True):
+            reply = web.client.post(
+                "/swarm",
+                data={
+                    "user_count": "5",
+                    "spawn_rate": "100",
+                    "user_classes": ["Idle", "Other"],
+                    "weight_Idle": "4",
+                    "weight_Other": "1",
+                },
+            )
+            assert reply.status_code == 200, reply.json
+            assert (Idle.weight, Other.weight) == (4, 1)
+            assert web.client.get("/").status_code == 200  # the form shows the new weights
+    finally:
+        Idle.weight, Other.weight = saved
+
+
 def test_an_error_in_a_route_is_a_json_500_and_logged(
     web: Web, caplog: pytest.LogCaptureFixture
 ) -> None:

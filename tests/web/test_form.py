@@ -69,3 +69,21 @@ def test_user_classes_are_read_only_with_the_class_picker() -> None:
 def test_an_unknown_user_class_is_refused() -> None:
     errors = errors_of(user_count="1", spawn_rate="1", user_classes=["A", "Nope"])
     assert errors == {"user_classes": "unknown user class: Nope"}
+
+
+def test_the_class_picker_reads_a_weight_per_chosen_class() -> None:
+    wanted = parse_swarm_form(
+        form(user_count="4", spawn_rate="1", user_classes=["A", "B"], weight_A="3", weight_B=""),
+        available_classes={"A", "B"},
+        class_picker=True,
+    )
+    assert wanted.weights == {"A": 3}
+
+
+def test_bad_weights_are_named_beside_their_class() -> None:
+    errors = errors_of(user_count="1", spawn_rate="1", user_classes=["A", "B"], weight_A="x")
+    assert errors == {"weight_A": "must be a whole number ≥ 0"}
+    errors = errors_of(
+        user_count="1", spawn_rate="1", user_classes=["A"], weight_A="0", weight_B="5"
+    )
+    assert errors == {"user_classes": "at least one chosen class needs a weight above 0"}
