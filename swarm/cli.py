@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import swarm
+from swarm import compare
 from swarm.argument_parser import EXIT_USAGE, build_parser
 from swarm.cluster import create_runner, fetch_userfile, fork_workers, reap, run_worker, supervise
 from swarm.config import early_options, parse_options, userfile_paths
@@ -39,6 +40,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(argv: list[str]) -> int:
     """Everything ``swarm ARGS`` does; returns the exit code."""
+    if argv[:1] == ["compare"]:
+        return compare.run(argv[1:])
     try:
         return _run(argv)
     except SwarmError as e:
@@ -144,10 +147,7 @@ def select_user_classes(userfiles: Userfiles, names: list[str]) -> list[type[Use
 
 #: Options that are parsed (so config files written for Locust load) but not yet acted on,
 #: with what to say instead of silently ignoring them.
-UNAVAILABLE = (
-    ("iterations", "-i/--iterations is"),
-    ("html_file", "the HTML report (--html) is"),
-)
+UNAVAILABLE = (("iterations", "-i/--iterations is"),)
 
 
 def refuse_unavailable(options: argparse.Namespace) -> None:

@@ -25,6 +25,7 @@ from swarm.option_values import (
     whole_number,
     zero_or_more,
 )
+from swarm.reports.thresholds import threshold_option
 
 if TYPE_CHECKING:
     from swarm.argument_parser import SwarmArgumentParser
@@ -266,10 +267,22 @@ def _add_stats(group: argparse._ArgumentGroup) -> None:
         "--html",
         dest="html_file",
         metavar="<file>",
-        help="write an HTML report; {u}, {r}, {t} become users, rate, time (not available yet)",
+        help="write an HTML report; {u}, {r}, {t} become users, rate, time",
     )
     add("--json", action="store_true", help="print the final statistics as JSON on stdout")
     add("--json-file", metavar="<name>", help="write the final statistics to NAME.json")
+    add(
+        "--metrics-port",
+        type=port,
+        metavar="<port>",
+        help="serve Prometheus metrics at http://HOST:PORT/metrics (the web UI has /metrics)",
+    )
+    add(
+        "--metrics-host",
+        default="127.0.0.1",
+        metavar="<ip>",
+        help="interface --metrics-port listens on (default 127.0.0.1)",
+    )
 
 
 def _add_logging(group: argparse._ArgumentGroup) -> None:
@@ -302,6 +315,21 @@ def _add_other(group: argparse._ArgumentGroup, early: bool) -> None:
         metavar="<int>",
         help="exit code when any request failed or an error was logged (default 1)",
     )
+    add(
+        "--threshold",
+        action="append",
+        type=threshold_option,
+        metavar="<expr>",
+        include_in_web_ui=False,
+        help="pass/fail check on the final statistics, e.g. 'p95<300ms' or "
+        "'GET /item/[id]: p99<500ms'; repeatable; exit code 3 when one fails",
+    )
+    add(
+        "--threshold-abort",
+        action="store_true",
+        help="stop the test as soon as a threshold can no longer pass (max, min, counts)",
+    )
+    add("--junit", metavar="<file>", help="write the thresholds as a JUnit XML report to FILE")
     add(
         "-s",
         "--stop-timeout",

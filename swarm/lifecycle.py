@@ -23,7 +23,12 @@ from swarm.cluster import wait_for_workers
 from swarm.env import Environment
 from swarm.reports.console import print_lines, print_summary
 from swarm.reports.csv import CsvReport
+from swarm.reports.html import write_run_report
 from swarm.reports.json import print_json, write_json_file
+from swarm.reports.junit import write_junit
+from swarm.reports.metrics_server import MetricsServer
+from swarm.reports.thresholds import EXIT_THRESHOLD_FAILED, evaluate, first_lost, parse_thresholds
+from swarm.reports.thresholds import results_table as threshold_table
 from swarm.runners.base import STATE_STOPPED, Runner
 from swarm.runners.master import MasterRunner
 
@@ -47,6 +52,15 @@ class Run:
         )
         self.started = time.monotonic()
         self._stopping = False
+        self.thresholds = parse_thresholds(options.threshold)
+        if options.threshold_abort and self.thresholds:
+            self.runner.spawn_in_background(self._every, 1.0, self._abort_if_lost)
+        # Bound here, before the test starts, so a port in use is a usage error and the first
+        # scrape already sees the run; stopped at the end of finish().
+        self.metrics: MetricsServer | None = None
+        if options.metrics_port is not None:
+            self.metrics = MetricsServer(environment, options.metrics_host, options.metrics_port)
+            self.metrics.start()
 
     def quit(self, reason: str) -> None:
         """End the run: stop the users and let ``run`` write the reports.
@@ -70,10 +84,17 @@ class Run:
         self._history()
         print_summary(self.env.stats)
         print_lines(run_notes(self.runner))
+        verdicts = evaluate(self.thresholds, self.env.stats)
+        print_lines(threshold_table(verdicts))
         self._write_reports()
+        if self.options.junit:
+            write_junit(verdicts, self.options.junit, duration=time.monotonic() - self.started)
         self.env.events.quitting.fire(environment=self.env)
-        code = exit_code(self.env, self.runner, self.options.exit_code_on_error)
+        failed = any(not v.passed for v in verdicts)
+        code = exit_code(self.env, self.runner, self.options.exit_code_on_error, failed)
         self.env.events.quit.fire(exit_code=code)
+        if self.metrics is not None:
+            self.metrics.stop()
         logger.info("Exiting with code %d", code)
         return code
 
@@ -83,8 +104,15 @@ class Run:
             self.csv.write_final()
         if self.options.json_file:
             write_json_file(stats, self.options.json_file)
+        if self.options.html_file:
+            logger.info("HTML report: %s", write_run_report(self.env, self.options.html_file))
         if self.options.json:
             print_json(stats, sys.stdout)
+
+    def _abort_if_lost(self) -> None:
+        lost = first_lost(self.thresholds, self.env.stats)
+        if lost is not None and not self._stopping:
+            self.quit(f"Threshold {lost.text!r} can no longer pass (--threshold-abort)")
 
     def _install_signal_handlers(self) -> None:
         gevent.signal_handler(signal.SIGTERM, self.quit, "SIGTERM received")
@@ -114,15 +142,20 @@ class Run:
             self.csv.write_final()
 
 
-def exit_code(env: Environment, runner: Runner, code_on_error: int) -> int:
-    """Locust's exit codes, in Locust's order of precedence.
+def exit_code(
+    env: Environment, runner: Runner, code_on_error: int, thresholds_failed: bool = False
+) -> int:
+    """Locust's exit codes, in Locust's order of precedence, with swarm's thresholds.
 
-    The environment's choice (``process_exit_code``) first; then ``code_on_error`` when a
-    request failed or a task raised (the errors and exceptions tables are not empty); then 2
+    The environment's choice (``process_exit_code``) first; then 3 when a ``--threshold``
+    failed (the gate the user asked for beats the generic error code); then ``code_on_error``
+    when a request failed or a task raised (the errors and exceptions tables are not empty); then 2
     when an event listener or a greenlet crashed; else 0.
     """
     if env.process_exit_code is not None:
         return env.process_exit_code
+    if thresholds_failed:
+        return EXIT_THRESHOLD_FAILED
     if env.stats.total.num_failures or env.stats.exceptions:
         return code_on_error
     if env.events.listener_errors or runner.unhandled_exceptions:

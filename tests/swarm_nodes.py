@@ -9,6 +9,22 @@ import subprocess
 import gevent
 from gevent.event import Event
 
+#: A userfile most integration tests load the demo shop with: two GETs, back to back.
+SHOPPER = """
+    from swarm import HttpUser, constant, task
+
+    class Shopper(HttpUser):
+        wait_time = constant(0.02)
+
+        @task(3)
+        def products(self):
+            self.client.get("/products")
+
+        @task(1)
+        def product(self):
+            self.client.get("/product/3", name="/product/[id]")
+"""
+
 #: A bound on any wait for a process or a log line: a broken run fails instead of hanging.
 LIMIT_S = 60
 

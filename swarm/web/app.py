@@ -25,6 +25,7 @@ from swarm.web.api import api
 from swarm.web.auth import require_login
 from swarm.web.context import CONFIG_KEY
 from swarm.web.downloads import downloads
+from swarm.web.metrics import metrics
 from swarm.web.pages import pages
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def create_app(web_ui: WebUI) -> Flask:
     app.before_request(require_login)
     app.before_request(_refuse_cross_site)
     prefix = web_ui.base_path or None
-    for blueprint in (pages, api, downloads):
+    for blueprint in (pages, api, downloads, metrics):
         app.register_blueprint(blueprint, url_prefix=prefix)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _crash)

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 
-from flask import Blueprint, Response, jsonify, send_file
+from flask import Blueprint, Response, jsonify, request, send_file
 
 from swarm.reports.csv import (
     EXCEPTIONS_COLUMNS,
@@ -24,6 +24,7 @@ from swarm.reports.csv import (
     failures_rows,
     stats_rows,
 )
+from swarm.reports.html import render_html_report, run_facts
 from swarm.reports.json import stats_to_json
 from swarm.web.context import web_ui
 
@@ -87,6 +88,10 @@ def stats_json() -> Response:
 
 
 @downloads.get("/stats/report")
-def html_report() -> tuple[Response, int]:
-    message = "the HTML report is not available in this version of swarm"
-    return jsonify(success=False, message=message), 501
+def html_report() -> Response:
+    """The HTML report of now: shown in the browser, or an attachment with ``?download=1``."""
+    environment = web_ui().environment
+    body = render_html_report(environment.stats, run_facts(environment))
+    if request.args.get("download"):
+        return _attachment(body, "report", "html", "text/html")
+    return Response(body, mimetype="text/html")

@@ -19,6 +19,7 @@ Schema = dict[str, Any]
 JSON = "application/json"
 CSV = "text/csv"
 HTML = "text/html"
+PROMETHEUS_TEXT = "text/plain; version=0.0.4"
 
 NUMBER: Schema = {"type": "number"}
 INTEGER: Schema = {"type": "integer"}
@@ -183,9 +184,9 @@ ROUTES: tuple[RouteDoc, ...] = (
     RouteDoc(
         "/stats/report",
         ("GET",),
-        "The HTML report",
+        "The HTML report of now (an attachment with download=1)",
         media_type=HTML,
-        errors={501: "not available in this version"},
+        query=("download",),
     ),
     RouteDoc("/logs", ("GET",), "The last log lines of the master and of each worker", LOGS),
     RouteDoc("/tasks", ("GET",), "Task ratios per user class and in total", TASKS),
@@ -198,6 +199,7 @@ ROUTES: tuple[RouteDoc, ...] = (
         query=("name", "method"),
     ),
     RouteDoc("/api/stats/json", ("GET",), "The JSON report, as --json prints it", JSON_REPORT),
+    RouteDoc("/metrics", ("GET",), "Prometheus metrics (text format)", media_type=PROMETHEUS_TEXT),
     RouteDoc("/api/openapi.json", ("GET",), "This document", obj({"openapi": STRING})),
 )
 

@@ -9,7 +9,6 @@ of this process and, once a second during a test, each endpoint's chart history.
 from __future__ import annotations
 
 import logging
-import socket
 import ssl
 import time
 from typing import TYPE_CHECKING
@@ -18,6 +17,7 @@ import gevent
 from gevent.pywsgi import WSGIServer
 
 from swarm.exceptions import ConfigError
+from swarm.listen import listening_socket
 from swarm.runners.base import STATE_RUNNING, STATE_SPAWNING
 from swarm.web.app import create_app, normalize_base_path
 from swarm.web.auth import parse_credentials
@@ -34,8 +34,6 @@ logger = logging.getLogger(__name__)
 
 #: Seconds between two points of the per-endpoint chart history.
 HISTORY_INTERVAL = 1.0
-#: Connections waiting to be accepted (gevent's default).
-LISTEN_BACKLOG = 256
 #: Bind addresses that mean "every interface".
 _ALL_INTERFACES = ("*", "0.0.0.0", "::")
 
@@ -99,7 +97,7 @@ class WebUI:
     def start(self) -> None:
         """Bind and serve in a greenlet; ConfigError when the address cannot be used."""
         kwargs = {"ssl_context": self.ssl_context} if self.ssl_context is not None else {}
-        listener = _listen(self.host, self.port)
+        listener = listening_socket(self.host, self.port, "the web UI")
         server = WSGIServer(listener, self.app, log=None, error_log=logger, **kwargs)
         self.port = listener.getsockname()[1]
         self.server = server
@@ -131,22 +129,6 @@ class WebUI:
 
     def _forget_history(self, environment: Environment) -> None:
         self.history.clear()
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    """A listening socket on ``host:port``; ConfigError (and nothing left open) on failure."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((host, port))
-        listener.listen(LISTEN_BACKLOG)
-    except OSError as error:
-        listener.close()
-        raise ConfigError(
-            f"cannot serve the web UI on {host or '*'}:{port}: {error.strerror or error}"
-        ) from None
-    return listener
 
 
 def _ssl_context(cert: str | None, key: str | None) -> ssl.SSLContext | None:

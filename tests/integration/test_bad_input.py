@@ -90,7 +90,6 @@ def test_http_user_without_host(swarm_cmd, userfile: Callable[..., Path]) -> Non
     ("flags", "fragment"),
     [
         (["-i", "10"], "--iterations"),
-        (["--html", "report.html"], "--html"),
     ],
 )
 def test_options_not_yet_available_are_refused_not_ignored(

@@ -14,26 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from swarm_nodes import free_port
+from swarm_nodes import SHOPPER, free_port
 
 from swarm.demo import DemoTarget
 
 pytestmark = pytest.mark.integration
-
-SHOPPER = """
-    from swarm import HttpUser, constant, task
-
-    class Shopper(HttpUser):
-        wait_time = constant(0.02)
-
-        @task(3)
-        def products(self):
-            self.client.get("/products")
-
-        @task(1)
-        def product(self):
-            self.client.get("/product/3", name="/product/[id]")
-"""
 
 
 def master_args(path: Path, port: int, target: DemoTarget, *extra: str) -> list[str]:

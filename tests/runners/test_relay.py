@@ -30,9 +30,7 @@ class Host:
         self.master = self.master_env.create_master_runner(
             transport=self.upstream.server, clock=clock
         )
-        self.relay = Relay(
-            self.upstream.client("host_relay"), self.downstream.server, clock=clock
-        )
+        self.relay = Relay(self.upstream.client("host_relay"), self.downstream.server, clock=clock)
         self.workers: list[WorkerRunner] = []
         for i in range(workers):
             env = Environment(user_classes=[Shopper])

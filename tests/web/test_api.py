@@ -170,10 +170,6 @@ def test_json_report_download(web: Web) -> None:
     assert [e["name"] for e in reply.json] == ["/a"]
 
 
-def test_html_report_is_not_there_yet(web: Web) -> None:
-    assert web.client.get("/stats/report").status_code == 501
-
-
 def test_history_of_the_totals_and_of_one_endpoint(web: Web) -> None:
     web.client.post("/swarm", data={"user_count": "0", "spawn_rate": "1"})
     web.request("/a", 10)
