@@ -202,6 +202,7 @@ def test_workers_wait_for_a_restarted_master_and_register_again(
     first = nodes(*master_args(path, port, target, "-u", "2", "-r", "20", "--expect-workers", "9"))
     worker = nodes(*worker_args(path, port))
     first.wait_for("Worker .* connected")
+    worker.wait_for("Connected to the master as worker")  # its ack is through: no race
     first.proc.kill()  # no goodbye: the worker must notice by itself
     first.finish()
     worker.wait_for("No answer from the master")
