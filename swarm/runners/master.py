@@ -497,11 +497,7 @@ class MasterRunner(Runner):
 
     def check_heartbeats(self, now: float) -> list[WorkerNode]:
         """Mark silent workers missing and move their users; returns the newly missing."""
-        lost = []
-        for node in self.clients.active:
-            if now - node.last_heartbeat > self.clients.liveness:
-                lost.append((node, node.user_count))
-        gone = self.clients.tick(now)
+        lost = self.clients.tick(now)
         for node, users in lost:
             testing = self.state in (STATE_SPAWNING, STATE_RUNNING)
             logger.warning(
@@ -514,11 +510,11 @@ class MasterRunner(Runner):
             if testing:
                 self.lost_workers.append(LostWorker(node.id, node.host, now, users))
             self._workers_changed(removed=node.id)
-        if gone and not self._still_running():
+        if lost and not self._still_running():
             self._all_stopped.set()
         if not self._pending_spawns():
             self._all_spawned.set()
-        return gone
+        return [node for node, _ in lost]
 
     def _workers_changed(self, added: str | None = None, removed: str | None = None) -> None:
         """Rebalance a running test over the workers there are now."""

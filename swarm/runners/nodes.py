@@ -104,15 +104,16 @@ class WorkerNodes:
     def remove(self, node_id: str) -> WorkerNode | None:
         return self._nodes.pop(node_id, None)
 
-    def tick(self, now: float) -> list[WorkerNode]:
-        """Mark missing, and return, the workers silent for longer than ``liveness``."""
+    def tick(self, now: float) -> list[tuple[WorkerNode, int]]:
+        """Mark missing the workers silent for longer than ``liveness``; returns each with
+        the users it had."""
         lost = []
         for node in self._nodes.values():
             if node.state != STATE_MISSING and now - node.last_heartbeat > self.liveness:
+                lost.append((node, node.user_count))
                 node.state = STATE_MISSING
                 node.user_count = 0
                 node.user_classes_count = {}
-                lost.append(node)
         return lost
 
     def with_state(self, *states: str) -> list[WorkerNode]:

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import gevent
-from gevent.event import AsyncResult, Event
+from gevent.event import Event
 from gevent.lock import Semaphore
 from gevent.pool import Group
 
@@ -30,13 +30,11 @@ from swarm.exceptions import ProtocolError, RPCReceiveError
 from swarm.rpc import messages as m
 from swarm.rpc.messages import Message
 from swarm.rpc.transport import ClientTransport, ServerTransport
+from swarm.runners.acks import FINAL_REPORT_TIMEOUT, FINAL_REPORT_TRIES, FinalReportAck
 from swarm.stats import RequestStats
 
 logger = logging.getLogger(__name__)
 
-#: How long to wait for the master's acknowledgement of a final report, and how many tries.
-FINAL_REPORT_TIMEOUT = 2.0
-FINAL_REPORT_TRIES = 3
 
 #: Seconds between two of the host's heartbeat messages, as a worker's.
 HEARTBEAT_INTERVAL = 1.0
@@ -68,7 +66,7 @@ class Relay:
         self.workers: set[str] = set()
         self._last_seq: dict[str, int] = {}
         self._seq = 0
-        self._final_ack: AsyncResult | None = None
+        self._final_ack = FinalReportAck()
         self._flush_lock = Semaphore()
         self.greenlet = Group()
         self._flushes = Group()  # held messages on their way: close() waits for them
@@ -150,8 +148,8 @@ class Relay:
         data = message.data or {}
         if message.type == m.HEARTBEAT:
             self.master_seen = self.clock()
-        elif message.type == m.ACK and data.get("of") == m.STATS and self._final_ack is not None:
-            self._final_ack.set(int(data["seq"]))
+        elif message.type == m.ACK and data.get("of") == m.STATS:
+            self._final_ack.acknowledged(int(data["seq"]))
 
     # -- the host's report -------------------------------------------------------------------
 
@@ -173,30 +171,26 @@ class Relay:
 
     def send_report(self, final: bool = False) -> int:
         """Send what the workers reported since the last report; returns its ``seq``."""
-        data: dict[str, Any] = self.stats.take_report()
-        self._seq += 1
-        data.update(seq=self._seq, final=final, relay=True)
+        data = self._take_report(final)
         self.upstream.send(Message(m.STATS, data, self.node_id))
-        return self._seq
+        return int(data["seq"])
 
     def send_final_report(self) -> bool:
         """Send a report the master must acknowledge (resent, with its ``seq``, until it is)."""
-        data: dict[str, Any] = self.stats.take_report()
+        data = self._take_report(final=True)
         if not data["entries"] and not data["errors"]:
             return True  # nothing since the last one: nothing to lose
-        self._seq += 1
-        seq = self._seq
-        data.update(seq=seq, final=True, relay=True)
-        for _ in range(FINAL_REPORT_TRIES):
-            self._final_ack = AsyncResult()
-            self.upstream.send(Message(m.STATS, data, self.node_id))
-            try:
-                if self._final_ack.get(timeout=FINAL_REPORT_TIMEOUT) == seq:
-                    return True
-            except gevent.Timeout:
-                continue
+        message = Message(m.STATS, data, self.node_id)
+        if self._final_ack.send(lambda: self.upstream.send(message), data["seq"]):
+            return True
         logger.warning("The master did not confirm this host's final statistics")
         return False
+
+    def _take_report(self, final: bool) -> dict[str, Any]:
+        data: dict[str, Any] = self.stats.take_report()
+        self._seq += 1
+        data.update(seq=self._seq, final=final, relay=True)
+        return data
 
     def close(self, linger: float = 2.0) -> None:
         """Stop relaying once held messages are through; the links close."""

@@ -22,12 +22,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import gevent
-from gevent.event import AsyncResult, Event
+from gevent.event import Event
 
 from swarm.__version__ import __version__
 from swarm.exceptions import ProtocolError, RPCError
 from swarm.rpc import messages as m
 from swarm.rpc.messages import Message
+from swarm.runners.acks import FinalReportAck
 from swarm.runners.base import (
     STATE_INIT,
     STATE_RUNNING,
@@ -47,9 +48,6 @@ logger = logging.getLogger(__name__)
 #: Seconds between two heartbeats, and between two statistics reports (Locust's defaults).
 HEARTBEAT_INTERVAL = 1.0
 STATS_INTERVAL = 3.0
-#: How long to wait for the master's acknowledgement of the final report, and how many tries.
-FINAL_REPORT_TIMEOUT = 2.0
-FINAL_REPORT_TRIES = 3
 #: Seconds a leaving worker lets its last messages (its goodbye) reach the master.
 QUIT_LINGER = 2.0
 #: How long a new worker waits for a master to answer before giving up (Locust: 60 s).
@@ -124,7 +122,7 @@ class WorkerRunner(Runner):
         #: Warnings and errors logged here, shipped to the master with each report.
         self.log_buffer = LogBuffer()
         logging.getLogger().addHandler(self.log_buffer)
-        self._final_ack: AsyncResult | None = None
+        self._final_ack = FinalReportAck()
         self._handlers: dict[str, Callable[[Any], None]] = {
             m.ACK: self._on_ack,
             m.SPAWN: self._on_spawn,
@@ -258,37 +256,32 @@ class WorkerRunner(Runner):
 
     def send_report(self, final: bool = False) -> int:
         """Send what the statistics gathered since the last report; returns its ``seq``."""
+        data = self._take_report(final)
+        self._send(m.STATS, data)
+        return int(data["seq"])
+
+    def send_final_report(self) -> bool:
+        """Send the last report and wait for the master to confirm it (resent if need be)."""
+        data = self._take_report(final=True)
+        if self._final_ack.send(lambda: self._send(m.STATS, data), data["seq"]):
+            return True
+        logger.warning(
+            "The master did not confirm this worker's final statistics: they may be lost"
+        )
+        return False
+
+    def _take_report(self, final: bool) -> dict[str, Any]:
+        """The statistics since the last report, with what the master reads beside them."""
         self._send_logs()
         data = self.stats.take_report()
         self._report_seq += 1
         data["seq"] = self._report_seq
         data["final"] = final
-        data["user_count"] = self.user_count
-        data["user_classes_count"] = self.user_classes_count
+        # the final report goes out once every user has stopped
+        data["user_count"] = 0 if final else self.user_count
+        data["user_classes_count"] = {} if final else self.user_classes_count
         self.environment.events.report_to_master.fire(client_id=self.client_id, data=data)
-        self._send(m.STATS, data)
-        return self._report_seq
-
-    def send_final_report(self) -> bool:
-        """Send the last report and wait for the master to confirm it (resent if need be)."""
-        self._send_logs()
-        data = self.stats.take_report()
-        self._report_seq += 1
-        seq = self._report_seq
-        data.update(seq=seq, final=True, user_count=0, user_classes_count={})
-        self.environment.events.report_to_master.fire(client_id=self.client_id, data=data)
-        for _ in range(FINAL_REPORT_TRIES):
-            self._final_ack = AsyncResult()
-            self._send(m.STATS, data)
-            try:
-                if self._final_ack.get(timeout=FINAL_REPORT_TIMEOUT) == seq:
-                    return True
-            except gevent.Timeout:
-                continue
-        logger.warning(
-            "The master did not confirm this worker's final statistics: they may be lost"
-        )
-        return False
+        return data
 
     def _send_logs(self) -> None:
         lines = self.log_buffer.take()
@@ -343,8 +336,7 @@ class WorkerRunner(Runner):
 
     def _on_ack(self, data: dict[str, Any]) -> None:
         if data.get("of") == m.STATS:
-            if self._final_ack is not None:
-                self._final_ack.set(int(data["seq"]))
+            self._final_ack.acknowledged(int(data["seq"]))
             return
         self.worker_index = int(data["index"])
         self.last_master_heartbeat = self.clock()
