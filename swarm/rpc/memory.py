@@ -65,7 +65,7 @@ class MemoryServer:
             error.node_id = node_id
             raise
 
-    def close(self) -> None:
+    def close(self, linger: float = 0.0) -> None:
         self.closed = True
 
 

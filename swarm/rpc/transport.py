@@ -26,8 +26,8 @@ class ServerTransport(Protocol):
         """
         ...
 
-    def close(self) -> None:
-        """Stop listening; pending messages may be lost."""
+    def close(self, linger: float = 0.0) -> None:
+        """Stop listening, after up to ``linger`` seconds spent delivering pending messages."""
 
 
 class ClientTransport(Protocol):

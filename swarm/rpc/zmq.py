@@ -266,8 +266,9 @@ class ZmqServer:
         if self._closed:
             raise RPCReceiveError("the master's socket is closed")
 
-    def close(self) -> None:
-        """Stop listening at once (idempotent); queued messages are dropped."""
+    def close(self, linger: float = 0.0) -> None:
+        """Stop listening (idempotent), giving queued messages up to ``linger`` seconds to go
+        (the master's goodbyes to its workers); blocks only the calling greenlet."""
         if self._closed:
             return
         self._closed = True
@@ -277,8 +278,9 @@ class ZmqServer:
         self._monitor.close()
         if self._zap:
             self._zap.close()
-        self._socket.close(linger=0)
-        self._context.term()
+        self._socket.close(linger=max(0, round(linger * 1000)))
+        # zmq_ctx_term waits for the linger in C: in a thread, the hub keeps running
+        gevent.get_hub().threadpool.apply(self._context.term)
 
 
 class ZmqClient:

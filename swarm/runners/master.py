@@ -51,6 +51,8 @@ logger = logging.getLogger(__name__)
 HEARTBEAT_CHECK_INTERVAL = 1.0
 #: How long stop() waits for the workers' final reports beyond the users' stop timeout.
 STOP_GRACE = 10.0
+#: Seconds the master lets its goodbyes (``quit``) reach the workers when it ends.
+QUIT_LINGER = 1.0
 #: Log lines kept per worker for the UI.
 WORKER_LOG_LINES = 200
 
@@ -280,7 +282,7 @@ class MasterRunner(Runner):
         for greenlet in list(self.greenlet):
             if greenlet is not current:
                 greenlet.kill(block=True)
-        self.server.close()
+        self.server.close(linger=QUIT_LINGER)
 
     # -- receiving ---------------------------------------------------------------------------
 
