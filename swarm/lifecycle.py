@@ -100,14 +100,15 @@ class Run:
 
     def _write_reports(self) -> None:
         stats = self.env.stats
+        generator = self.runner.saturation
         if self.csv is not None:
             self.csv.write_final()
         if self.options.json_file:
-            write_json_file(stats, self.options.json_file)
+            write_json_file(stats, self.options.json_file, generator)
         if self.options.html_file:
             logger.info("HTML report: %s", write_run_report(self.env, self.options.html_file))
         if self.options.json:
-            print_json(stats, sys.stdout)
+            print_json(stats, sys.stdout, generator)
 
     def _abort_if_lost(self) -> None:
         lost = first_lost(self.thresholds, self.env.stats)
@@ -164,8 +165,10 @@ def exit_code(
 
 
 def run_notes(runner: Runner) -> list[str]:
-    """What the summary should add about the run itself: lost workers, CPU warnings."""
-    notes = []
+    """What the summary should add about the run itself: lost workers, a saturated generator
+    (which says the CPU too; the CPU warnings otherwise)."""
+    saturation = runner.saturation
+    notes = saturation.notes()
     if isinstance(runner, MasterRunner):
         for lost in runner.lost_workers:
             when = datetime.fromtimestamp(lost.time).strftime("%H:%M:%S")
@@ -174,12 +177,12 @@ def run_notes(runner: Runner) -> list[str]:
                 f"its {lost.user_count} users moved to the other workers."
             )
         hot = [node.id for node in runner.clients if node.cpu_warning_emitted]
-        if hot:
+        if hot and not saturation.saturated:
             notes.append(
                 f"CPU warning: {len(hot)} worker(s) ran above {runner.usage.threshold:.0f}% "
                 f"CPU ({', '.join(hot)}); their response times may be inflated."
             )
-    elif runner.cpu_warning_emitted:
+    elif runner.cpu_warning_emitted and not saturation.saturated:
         notes.append(
             f"CPU warning: this load generator ran above {runner.usage.threshold:.0f}% CPU "
             f"(peak {runner.usage.peak:.0f}%); response times may be inflated."

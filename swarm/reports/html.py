@@ -3,7 +3,8 @@
 Everything is inline (CSS, the vendored uPlot with its licence comment, the chart data), so the
 file opens offline and names no external URL. It shows the run's facts, the stats and
 percentile tables, charts over time from ``stats.history``, a response-time distribution per
-endpoint (from each entry's histogram), failures and exceptions.
+endpoint (from each entry's histogram), failures and exceptions; and, above all of it, a banner
+when the load generator itself was saturated (its latencies may be inflated).
 
 All user data is escaped: the tables by Jinja2's autoescaping, the chart data by
 :func:`script_json`. Reports read the statistics and never change them.
@@ -35,6 +36,7 @@ from swarm.reports.csv import (
     failures_rows,
     stats_rows,
 )
+from swarm.runners.saturation import SaturationSummary
 from swarm.stats.entries import StatsEntry
 from swarm.stats.histogram import bucket_midpoint
 from swarm.stats.request_stats import RequestStats
@@ -79,6 +81,8 @@ class RunFacts:
     user_classes: Sequence[str] = ()
     version: str = __version__
     workers: int | None = None
+    #: The run's saturation verdict; None when unknown (no runner).
+    generator: SaturationSummary | None = None
 
     @property
     def duration(self) -> float:
@@ -128,6 +132,7 @@ def run_facts(environment: Environment, end: float | None = None) -> RunFacts:
         host=environment.host,
         user_classes=[cls.__name__ for cls in environment.user_classes],
         workers=workers if isinstance(workers, int) else None,
+        generator=runner.saturation if runner is not None else None,
     )
 
 

@@ -9,6 +9,7 @@ which users run, and starts and stops a test.
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from collections.abc import Callable
 from types import TracebackType
@@ -20,6 +21,7 @@ from gevent.pool import Group
 
 from swarm.exceptions import StopTest
 from swarm.rpc.messages import Message
+from swarm.runners.saturation import SaturationMonitor, SaturationSummary
 from swarm.runners.states import (
     STATE_CLEANUP,
     STATE_INIT,
@@ -29,7 +31,7 @@ from swarm.runners.states import (
     STATE_STOPPED,
     STATE_STOPPING,
 )
-from swarm.runners.usage import UsageMonitor
+from swarm.runners.usage import LOOP_LAG_PROBE_INTERVAL, LoopLagProbe, UsageMonitor
 
 if TYPE_CHECKING:
     from swarm.env import Environment
@@ -51,6 +53,8 @@ __all__ = [
 
 #: Seconds between two reads of this process's CPU and memory.
 USAGE_MONITOR_INTERVAL = 5.0
+#: The shortest end of a test worth a last saturation sample: a CPU reading over less is noise.
+FINAL_SAMPLE_MIN_INTERVAL = 1.0
 
 
 class Runner:
@@ -58,6 +62,11 @@ class Runner:
 
     #: Seconds between two readings of this process's CPU and memory.
     usage_interval = USAGE_MONITOR_INTERVAL
+    #: Seconds between two measurements of the event loop's lag.
+    loop_lag_interval = LOOP_LAG_PROBE_INTERVAL
+    #: How this process is named in saturation warnings and reports, and whether it runs users.
+    usage_name = "local"
+    generates_load = True
 
     def __init__(self, environment: Environment) -> None:
         self.environment = environment
@@ -76,16 +85,28 @@ class Runner:
         self.current_cpu_usage = 0.0
         self.current_memory_usage = 0
         self.cpu_warning_emitted = False
+        #: The largest event-loop lag (s) of the last usage interval.
+        self.current_loop_lag = 0.0
+        self.saturation_monitor = SaturationMonitor()
+        self.loop_lag = LoopLagProbe(gevent.sleep, self.loop_lag_interval)
         self._process = psutil.Process()
         self._custom_handlers: dict[str, Callable[..., Any]] = {}
         environment.events.user_error.add_listener(self._on_user_error)
+        environment.events.test_start.add_listener(self._begin_saturation)
+        environment.events.test_stopping.add_listener(self._end_saturation)
         self.greenlet.spawn(self._monitor_usage).link_exception(self._on_runner_crash)
+        self.greenlet.spawn(self.loop_lag.run).link_exception(self._on_runner_crash)
 
     # -- what the CLI, the web UI and userfiles read -------------------------------------------
 
     @property
     def stats(self) -> RequestStats:
         return self.environment.stats
+
+    @property
+    def saturation(self) -> SaturationSummary:
+        """How much of the last (or current) test the load generator itself was saturated."""
+        return self.saturation_monitor.summary()
 
     @property
     def errors(self) -> dict[Any, Any]:
@@ -237,19 +258,45 @@ class Runner:
         self._process.cpu_percent()  # the first reading only starts the measurement
         while True:
             gevent.sleep(self.usage_interval)
-            self._read_usage()
+            self.read_usage()
 
-    def _read_usage(self) -> None:
+    def read_usage(self) -> None:
+        """Read this process's CPU, memory and event-loop lag now: fire ``usage_monitor``, warn
+        about CPU and saturation (the usage greenlet calls it every ``usage_interval``)."""
         cpu = self._process.cpu_percent()
         memory = self._process.memory_info().rss
+        lag = self.loop_lag.take()
         self.current_cpu_usage, self.current_memory_usage = cpu, memory
+        self.current_loop_lag = lag
         events = self.environment.events
         events.usage_monitor.fire(environment=self.environment, cpu_usage=cpu, memory_usage=memory)
+        warned = self._observe_saturation(time.monotonic(), cpu, lag)
         warning = self.usage.check(cpu)
         if warning:
             self.cpu_warning_emitted = True
-            logger.warning(warning)
+            if not warned:  # the saturation warning of this same reading gave the CPU already
+                logger.warning(warning)
             events.cpu_warning.fire(environment=self.environment, cpu_usage=cpu, message=warning)
+
+    def _observe_saturation(self, now: float, cpu: float, lag: float) -> bool:
+        """Feed this process's sample to the saturation monitor; True when it warned."""
+        monitor = self.saturation_monitor
+        warning = monitor.observe(self.usage_name, now, cpu, lag, self.generates_load)
+        if warning:
+            logger.warning(warning)
+        return warning is not None
+
+    def _begin_saturation(self) -> None:
+        self.saturation_monitor.begin(time.monotonic())
+        self.loop_lag.take()  # a lag from before the test is not the test's
+
+    def _end_saturation(self) -> None:
+        # Sampled before the users stop: stopping them is swarm's work, not the test's load.
+        # The last stretch counts when long enough for the CPU reading to mean something.
+        now = time.monotonic()
+        if self.saturation_monitor.since_last(self.usage_name, now) >= FINAL_SAMPLE_MIN_INTERVAL:
+            self._observe_saturation(now, self._process.cpu_percent(), self.loop_lag.take())
+        self.saturation_monitor.end()
 
     # -- the test's life cycle (subclasses fill these in) ------------------------------------
 

@@ -70,6 +70,10 @@ class LostWorker:
 class MasterRunner(Runner):
     """Coordinates workers over a ``ServerTransport`` (ZeroMQ unless one is injected)."""
 
+    #: Watched for saturation like the workers, but its lag delays messages, not latencies.
+    usage_name = "master"
+    generates_load = False
+
     def __init__(
         self,
         environment: Environment,
@@ -391,8 +395,9 @@ class MasterRunner(Runner):
         node.memory_usage = data.get("current_memory_usage", 0)
         if "user_classes_count" in data:
             node.user_classes_count = data["user_classes_count"]
+        warned = self._note_saturation(node, data, now)
         if cpu >= self.usage.threshold and not node.cpu_warning_emitted:
-            self._warn_worker_cpu(node)
+            self._warn_worker_cpu(node, log=not warned)
         self.environment.events.heartbeat_received.fire(client_id=node_id, timestamp=now)
         return True
 
@@ -400,14 +405,28 @@ class MasterRunner(Runner):
         self._send(node_id, m.HEARTBEAT, None)
         self.environment.events.heartbeat_sent.fire(client_id=node_id, timestamp=self.clock())
 
-    def _warn_worker_cpu(self, node: WorkerNode) -> None:
+    def _note_saturation(self, node: WorkerNode, data: dict[str, Any], now: float) -> bool:
+        """A worker's saturation totals (workers older than this master send none); True when
+        a warning was logged."""
+        node.loop_lag = float(data.get("current_loop_lag", 0.0))
+        if "saturation" not in data:
+            return False
+        warning = self.saturation_monitor.update(
+            node.id, now, node.cpu_usage, node.loop_lag, data["saturation"]
+        )
+        if warning:
+            logger.warning(warning)
+        return warning is not None
+
+    def _warn_worker_cpu(self, node: WorkerNode, log: bool = True) -> None:
         node.cpu_warning_emitted = True
         self.worker_cpu_warning_emitted = True
         message = (
             f"Worker {node.id} ({node.host}) uses {node.cpu_usage:.0f}% CPU: its response "
             "times may be inflated by the generator itself; add workers or lower its users."
         )
-        logger.warning(message)
+        if log:  # else the saturation warning of the same heartbeat gave the CPU already
+            logger.warning(message)
         self.environment.events.cpu_warning.fire(
             environment=self.environment, cpu_usage=node.cpu_usage, message=message
         )

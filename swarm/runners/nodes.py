@@ -36,6 +36,8 @@ class WorkerNode:
     user_classes_count: dict[str, int] = field(default_factory=dict)
     cpu_usage: float = 0.0
     memory_usage: int = 0
+    #: The largest event-loop lag (s) of its last usage interval.
+    loop_lag: float = 0.0
     cpu_warning_emitted: bool = False
     connected_at: float = 0.0
     last_heartbeat: float = 0.0
@@ -60,6 +62,7 @@ class WorkerNode:
             "user_classes_count": dict(self.user_classes_count),
             "cpu_usage": self.cpu_usage,
             "memory_usage": self.memory_usage,
+            "loop_lag_ms": round(self.loop_lag * 1e3, 1),
             "cpu_warning": self.cpu_warning_emitted,
             "last_heartbeat": self.last_heartbeat,
         }

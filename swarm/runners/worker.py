@@ -112,6 +112,7 @@ class WorkerRunner(Runner):
             transport = ZmqClient(master_host, master_port, new_node_id(), secret=secret)
         self.client: ClientTransport = transport
         self.client_id = transport.node_id
+        self.usage_name = self.client_id
         #: This worker's number, given by the master (0, 1, 2, ... in order of connection).
         self.worker_index = -1
         self.connected = Event()
@@ -321,6 +322,9 @@ class WorkerRunner(Runner):
                 "current_cpu_usage": self.current_cpu_usage,
                 "current_memory_usage": self.current_memory_usage,
                 "user_count": self.user_count,
+                # swarm's own (older masters ignore them): how saturated this process is
+                "current_loop_lag": self.current_loop_lag,
+                "saturation": self.saturation_monitor.totals(self.usage_name),
             },
         )
         self.environment.events.heartbeat_sent.fire(client_id=self.client_id, timestamp=now)
