@@ -40,24 +40,47 @@ def serve() -> None:
     server.serve_forever()
 
 
-def measure(port: int, requests: int) -> float:
-    """Requests per second of ``requests`` GETs through one connection."""
-    from swarm.protocols.fast import Connection  # noqa: PLC0415 -- after swarm's patch
+def measure(port: int, requests: int, layer: str) -> tuple[float, float]:
+    """Requests per second and client CPU µs per request of ``requests`` GETs on one
+    connection, through the bare ``Connection`` or through ``FastHttpSession`` (requests-like
+    API, request event and statistics included, as a FastHttpUser's request)."""
+    # after swarm's patch
+    from swarm.event import Events  # noqa: PLC0415
+    from swarm.protocols.fast import Connection  # noqa: PLC0415
+    from swarm.protocols.fasthttp import FastHttpSession  # noqa: PLC0415
+    from swarm.stats import RequestStats  # noqa: PLC0415
 
-    connection = Connection("127.0.0.1", port, timeout=5)
-    headers = [("User-Agent", "swarm-bench")]
-    started = time.perf_counter()
+    if layer == "connection":
+        connection = Connection("127.0.0.1", port, timeout=5)
+        headers = [("User-Agent", "swarm-bench")]
+
+        def one() -> None:
+            connection.request("GET", "/", headers)
+
+        close = connection.close
+    else:
+        events = Events()
+        stats = RequestStats()
+        events.request.add_listener(stats.on_request)
+        session = FastHttpSession(f"http://127.0.0.1:{port}", events.request)
+
+        def one() -> None:
+            session.get("/")
+
+        close = session.close
+    started, cpu = time.perf_counter(), time.process_time()
     for _ in range(requests):
-        connection.request("GET", "/", headers)
-    elapsed = time.perf_counter() - started
-    connection.close()
-    return requests / elapsed
+        one()
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    close()
+    return requests / elapsed, cpu / requests * 1e6
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--layer", choices=["connection", "session", "both"], default="both")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -71,11 +94,18 @@ def main() -> None:
     try:
         assert child.stdout is not None  # stdout=PIPE
         port = int(child.stdout.readline())
-        best = max(measure(port, args.requests) for _ in range(args.rounds))
+        layers = ["connection", "session"] if args.layer == "both" else [args.layer]
+        for layer in layers:
+            rounds = [measure(port, args.requests, layer) for _ in range(args.rounds)]
+            rate = max(r for r, _ in rounds)
+            cpu = min(c for _, c in rounds)
+            print(
+                f"{layer:>10}: {rate:>9,.0f} req/s, {cpu:5.1f} µs client CPU per request"
+                f" (best of {args.rounds})"
+            )
     finally:
         child.terminate()
         child.wait()
-    print(f"fast client, one connection: {best:,.0f} req/s (best of {args.rounds})")
 
 
 if __name__ == "__main__":

@@ -7,13 +7,21 @@ Knobs from the environment, as the Locust side reads them:
 
 import os
 
-from swarm import HttpUser, constant, task
+from swarm import FastHttpUser, HttpUser, constant, task
 
 PATH = os.environ.get("BENCH_PATH", "/")
 WAIT = float(os.environ.get("BENCH_WAIT", "0"))
 
 
 class HttpBench(HttpUser):
+    wait_time = constant(WAIT)
+
+    @task
+    def get(self):
+        self.client.get(PATH)
+
+
+class FastBench(FastHttpUser):
     wait_time = constant(WAIT)
 
     @task

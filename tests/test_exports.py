@@ -113,8 +113,13 @@ def test_distributed_runners_import_from_locusts_module_paths() -> None:
     runner.quit()
 
 
-def test_fast_http_user_is_an_abstract_http_user() -> None:
-    from swarm.contrib.fasthttp import FastHttpUser
+def test_fast_http_user_is_an_abstract_user_under_locusts_names() -> None:
+    from swarm.contrib.fasthttp import FastHttpSession, FastHttpUser, ResponseContextManager
+    from swarm.protocols.fasthttp_response import FastResponse
 
-    assert issubclass(FastHttpUser, swarm.HttpUser)
+    assert swarm.FastHttpUser is FastHttpUser
+    assert issubclass(FastHttpUser, swarm.User)
     assert FastHttpUser.abstract is True
+    assert FastHttpUser.__annotations__["client"] == "FastHttpSession"
+    assert FastHttpSession.__name__ == "FastHttpSession"
+    assert ResponseContextManager is FastResponse

@@ -14,8 +14,7 @@ from __future__ import annotations
 import re
 import select
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlparse, urlunparse
 
@@ -29,9 +28,10 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from swarm.event import EventHook
-from swarm.exceptions import CONTROL_FLOW, SwarmError
+from swarm.exceptions import SwarmError
 from swarm.protocols.http_prepare import environment_settings, prepare_request
 from swarm.protocols.http_response import ResponseContextManager, RestResponseContextManager
+from swarm.protocols.reporting import RestMethods, UserRestMethods
 from swarm.user.users import User, UserEnvironment
 
 _original_poll = monkey.get_original("select", "poll")
@@ -41,26 +41,27 @@ _ABSOLUTE_URL = re.compile(r"^https?://", re.IGNORECASE)
 # Never mutated: the default `context` argument, so that a call without one copies nothing.
 _NO_CONTEXT: Mapping[str, Any] = {}
 
-_JSON = "application/json"
-
 NO_HOST_MESSAGE = (
     "You must specify the base host. Either in the host attribute in the User class, "
     "or on the command line using the --host option."
 )
 
 
-class HttpSession(requests.Session):
+class HttpSession(RestMethods, requests.Session):
     """A ``requests.Session`` that fires ``request_event`` for every request it makes.
 
     ``url`` arguments may be paths, joined to ``base_url`` (absolute http(s) URLs are used as
     they are). Credentials in ``base_url`` (``http://user:pass@host``) become basic auth.
     Cookies persist across the requests of one session, so one session stands for one user.
+    ``rest``/``rest_`` (from ``RestMethods``) send JSON requests judged in a with-block.
 
     Besides requests' own arguments, every request method takes ``name`` (the label in the
     statistics; default: the requested path with its query string, before any redirect),
     ``catch_response`` (return a response to judge in a with-block) and ``context`` (merged
     over ``user.context()`` into the event's ``context``).
     """
+
+    rest_response_class = RestResponseContextManager
 
     def __init__(
         self,
@@ -75,7 +76,6 @@ class HttpSession(requests.Session):
         self.base_url = base_url
         self.request_event = request_event
         self.user = user
-        #: The name that requests without ``name=`` get, set by ``rename_request``.
         self.request_name: str | None = None
         if base_url:
             self._take_credentials(base_url)
@@ -91,15 +91,6 @@ class HttpSession(requests.Session):
         self.base_url = urlunparse(parsed._replace(netloc=netloc))
         # URL credentials are percent-encoded; the Authorization header carries them raw.
         self.auth = HTTPBasicAuth(unquote(parsed.username), unquote(parsed.password))
-
-    @contextmanager
-    def rename_request(self, name: str) -> Iterator[None]:
-        """Name every request made inside the block ``name`` (unless it passes ``name=``)."""
-        self.request_name = name
-        try:
-            yield
-        finally:
-            self.request_name = None
 
     def request(  # type: ignore[override]  # adds Locust's name, catch_response and context
         self,
@@ -206,49 +197,6 @@ class HttpSession(requests.Session):
         """Send a DELETE request."""
         return self.request("DELETE", url, **kwargs)
 
-    @contextmanager
-    def rest(
-        self, method: str, url: str, headers: Mapping[str, str] | None = None, **kwargs: Any
-    ) -> Iterator[RestResponseContextManager]:
-        """A JSON request judged in a with-block: ``with client.rest("POST", "/x", json=...)``.
-
-        ``Content-Type`` and ``Accept`` default to ``application/json``; the response's ``js``
-        is its parsed JSON body (None for an empty or non-JSON body, which marks the request
-        failed). An exception raised in the block (an ``assert`` included) marks the request
-        failed with a message saying what and where, instead of ending the task; swarm's
-        control-flow signals (``StopUser``, ...) pass through.
-        """
-        headers = dict(headers) if headers else {}
-        if "Content-Type" not in headers and "content-type" not in headers:
-            headers["Content-Type"] = _JSON
-        if "Accept" not in headers and "accept" not in headers:
-            headers["Accept"] = _JSON
-        with self.request(method, url, catch_response=True, headers=headers, **kwargs) as r:
-            r.__class__ = RestResponseContextManager
-            response: RestResponseContextManager = r  # type: ignore[assignment]  # re-classed above
-            response.parse_json()
-            try:
-                yield response
-            except CONTROL_FLOW:
-                raise
-            except Exception as e:
-                response.fail_from_block(e)
-
-    @contextmanager
-    def rest_(
-        self, method: str, url: str, name: str | None = None, **kwargs: Any
-    ) -> Iterator[RestResponseContextManager]:
-        """``rest`` with a ``_=<epoch ms>`` query parameter, to get past caches.
-
-        The request is named ``url`` followed by ``_=...`` unless ``name`` is given.
-        """
-        separator = "&" if "?" in url else "?"
-        if name is None:
-            name = f"{url}{separator}_=..."
-        stamped = f"{url}{separator}_={int(time.time() * 1000)}"
-        with self.rest(method, stamped, name=name, **kwargs) as response:
-            yield response
-
 
 def _length(response: requests.Response, stream: object) -> int:
     """The body length; with streaming, the announced one, so the body stays unread."""
@@ -334,7 +282,7 @@ class SwarmHttpAdapter(HTTPAdapter):
         return request.path_url
 
 
-class HttpUser(User):
+class HttpUser(UserRestMethods, User):
     """A user whose ``client`` is an ``HttpSession`` on its ``host``: one cookie jar and one
     connection pool per user (or ``pool_manager``, shared by every user of the class).
 
@@ -360,19 +308,3 @@ class HttpUser(User):
         # As in Locust: proxies, .netrc and CA bundles from the environment are not read for
         # simulated users, which also spares that lookup on every request.
         self.client.trust_env = False
-
-    @contextmanager
-    def rest(
-        self, method: str, url: str, headers: Mapping[str, str] | None = None, **kwargs: Any
-    ) -> Iterator[RestResponseContextManager]:
-        """``self.client.rest(...)``: a JSON request judged in a with-block."""
-        with self.client.rest(method, url, headers=headers, **kwargs) as response:
-            yield response
-
-    @contextmanager
-    def rest_(
-        self, method: str, url: str, name: str | None = None, **kwargs: Any
-    ) -> Iterator[RestResponseContextManager]:
-        """``self.client.rest_(...)``: ``rest`` with a cache-busting ``_=`` parameter."""
-        with self.client.rest_(method, url, name=name, **kwargs) as response:
-            yield response

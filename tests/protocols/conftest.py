@@ -12,6 +12,7 @@ import pytest
 
 from swarm.demo import DemoTarget
 from swarm.event import Events
+from swarm.protocols.fasthttp import FastHttpSession
 from swarm.protocols.http import HttpSession
 
 
@@ -51,3 +52,20 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@pytest.fixture(params=["HttpSession", "FastHttpSession"])
+def make_session(request: pytest.FixtureRequest, events: Events) -> Iterator[Any]:
+    """Makes sessions of both HTTP clients on a base URL: tests using it run once for each,
+    since both promise the same behaviour."""
+    made: list[Any] = []
+
+    def make(base_url: str, **kwargs: Any) -> Any:
+        kind = HttpSession if request.param == "HttpSession" else FastHttpSession
+        client = kind(base_url, events.request, **kwargs)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()

@@ -7,9 +7,15 @@ from typing import Any
 import pytest
 from requests.exceptions import HTTPError
 
-from swarm.event import Events
+from swarm.demo import DemoTarget
 from swarm.exceptions import CatchResponseError, ResponseError, SwarmError
 from swarm.protocols.http import HttpSession
+
+
+@pytest.fixture
+def session(make_session: Any, target: DemoTarget) -> Any:
+    """Both HTTP clients: every test here runs with HttpSession and with FastHttpSession."""
+    return make_session(target.url)
 
 
 def test_the_request_is_reported_when_the_block_ends(
@@ -91,14 +97,14 @@ def test_a_marked_request_is_reported_before_an_exception_propagates(
 
 
 def test_a_refused_connection_can_be_judged_in_the_block(
-    events: Events, fired: list[dict[str, Any]], closed_port: int
+    make_session: Any, fired: list[dict[str, Any]], closed_port: int
 ) -> None:
-    session = HttpSession(f"http://127.0.0.1:{closed_port}", events.request)
+    session = make_session(f"http://127.0.0.1:{closed_port}")
     with session.get("/products", catch_response=True) as response:
         assert response.status_code == 0
     with session.get("/products", catch_response=True) as response:
         response.success()
-    assert isinstance(fired[0]["exception"], ConnectionRefusedError)
+    assert "Connection refused" in str(fired[0]["exception"])
     assert fired[1]["exception"] is None
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -68,22 +67,6 @@ def test_the_name_is_the_requested_path_and_query_unless_given(
 ) -> None:
     session.get(path, **kwargs)
     assert fired[0]["name"] == name
-
-
-def test_rename_request_names_the_requests_inside_its_block(
-    session: HttpSession, fired: list[dict[str, Any]]
-) -> None:
-    with session.rename_request("/product/[id]"):
-        session.get("/product/1")
-        session.get("/product/2")
-        session.get("/product/3", name="explicit")
-    session.get("/product/4")
-    assert [e["name"] for e in fired] == [
-        "/product/[id]",
-        "/product/[id]",
-        "explicit",
-        "/product/4",
-    ]
 
 
 def test_an_absolute_url_is_used_as_it_is(
@@ -176,54 +159,6 @@ def test_streaming_reports_the_announced_length_and_leaves_the_body_unread(
     announced = int(response.headers["Content-Length"])
     assert fired[0]["response_length"] == announced
     assert len(response.content) == announced
-
-
-def test_head_reports_no_body(session: HttpSession, fired: list[dict[str, Any]]) -> None:
-    response = session.head("/products")
-    assert response.status_code == 200
-    assert int(response.headers["Content-Length"]) > 0
-    assert fired[0]["request_type"] == "HEAD"
-    assert fired[0]["response_length"] == 0
-
-
-@pytest.mark.parametrize("method", ["put", "patch", "delete", "options"])
-def test_every_method_helper_reports_its_method(
-    session: HttpSession, target: DemoTarget, fired: list[dict[str, Any]], method: str
-) -> None:
-    response = getattr(session, method)("/cart")
-    assert response.status_code == 405
-    assert fired[0]["request_type"] == method.upper()
-    assert isinstance(fired[0]["exception"], HTTPError)
-    assert target.counts == {(method.upper(), "/cart"): 1}
-
-
-def test_the_context_merges_the_users_context_and_the_argument(
-    target: DemoTarget, events: Events, fired: list[dict[str, Any]]
-) -> None:
-    user: Any = SimpleNamespace(context=lambda: {"tenant": "a", "shard": 1})
-    session = HttpSession(target.url, events.request, user=user)
-    session.get("/", context={"shard": 2, "trace": "x"})
-    session.get("/")
-    assert fired[0]["context"] == {"tenant": "a", "shard": 2, "trace": "x"}
-    assert fired[1]["context"] == {"tenant": "a", "shard": 1}
-
-
-def test_without_a_user_the_context_is_the_argument(
-    session: HttpSession, fired: list[dict[str, Any]]
-) -> None:
-    session.get("/", context={"trace": "x"})
-    session.get("/", context=None)
-    assert fired[0]["context"] == {"trace": "x"}
-    assert fired[1]["context"] == {}
-
-
-def test_cookies_persist_within_a_session_only(
-    session: HttpSession, target: DemoTarget, events: Events
-) -> None:
-    assert session.post("/login", data={"username": "ann", "password": "pw"}).ok
-    assert session.get("/cart").json()["user"] == "ann"
-    other = HttpSession(target.url, events.request)
-    assert other.get("/cart").status_code == 401
 
 
 def test_credentials_in_the_base_url_become_basic_auth(

@@ -8,9 +8,15 @@ from typing import Any
 import pytest
 from requests.exceptions import HTTPError
 
-from swarm.event import Events
+from swarm.demo import DemoTarget
 from swarm.exceptions import CatchResponseError, StopUser
 from swarm.protocols.http import HttpSession
+
+
+@pytest.fixture
+def session(make_session: Any, target: DemoTarget) -> Any:
+    """Both HTTP clients: every test here runs with HttpSession and with FastHttpSession."""
+    return make_session(target.url)
 
 
 def test_json_is_parsed_and_asked_for(session: HttpSession, fired: list[dict[str, Any]]) -> None:
@@ -92,9 +98,9 @@ def test_control_flow_signals_pass_through(
 
 
 def test_a_refused_connection_is_a_failure_with_its_error(
-    events: Events, fired: list[dict[str, Any]], closed_port: int
+    make_session: Any, fired: list[dict[str, Any]], closed_port: int
 ) -> None:
-    session = HttpSession(f"http://127.0.0.1:{closed_port}", events.request)
+    session = make_session(f"http://127.0.0.1:{closed_port}")
     with session.rest("GET", "/products") as response:
         assert response.js is None
     assert "Connection refused" in str(fired[0]["exception"])

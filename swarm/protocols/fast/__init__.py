@@ -1,9 +1,11 @@
 """swarm's own lean HTTP/1.1 client over gevent sockets and the httptools parser.
 
 Layers, bottom up: ``request`` (serialise a request) and ``parser``/``decoding`` (read a
-response) are pure; ``connection`` does the socket I/O for one server; ``pool`` keeps one user's
-connections. Errors are in ``errors`` (its docstring draws the tree). The requests-like API that
-``FastHttpUser`` offers is built on ``ConnectionPool`` and ``Connection.request``.
+response) are pure; ``connection`` does the socket I/O for one server and ``stream`` reads a
+streamed response's body from it; ``pool`` keeps one user's connections, and ``tls`` gives the
+pool a factory for ``https`` ones. Errors are in ``errors`` (its docstring draws the tree).
+The requests-like API that ``FastHttpUser`` offers is built on ``ConnectionPool`` and
+``Connection.request``.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from swarm.protocols.fast.errors import (
     MalformedResponse,
     ReadTimeout,
     Timeout,
+    TLSError,
     TransportError,
 )
 from swarm.protocols.fast.pool import ConnectionPool
 from swarm.protocols.fast.response import Headers, Response
+from swarm.protocols.fast.stream import StreamingBody
 
 __all__ = [
     "ConnectError",
@@ -39,6 +43,8 @@ __all__ = [
     "MalformedResponse",
     "ReadTimeout",
     "Response",
+    "StreamingBody",
+    "TLSError",
     "Timeout",
     "TransportError",
     "open_tcp",

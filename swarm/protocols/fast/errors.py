@@ -2,7 +2,8 @@
 
     FastHttpError              base: anything that kept a request from getting a usable response
     ├── TransportError         the socket failed; no (complete) response came back
-    │   ├── ConnectError       the TCP connection could not be opened (refused, unreachable, DNS)
+    │   ├── ConnectError       the connection could not be opened (refused, unreachable, DNS)
+    │   │   └── TLSError       TLS failed (untrusted certificate, wrong host name, refused client)
     │   ├── ConnectionClosed   the server closed or reset the connection before any response byte
     │   └── Timeout            no progress within the timeout
     │       ├── ConnectTimeout     while connecting
@@ -30,7 +31,13 @@ class TransportError(FastHttpError):
 
 
 class ConnectError(TransportError):
-    """The TCP connection to the server could not be opened."""
+    """The connection to the server could not be opened (TCP, or TLS on top of it)."""
+
+
+class TLSError(ConnectError):
+    """TLS could not be set up: the server's certificate is not trusted or names another host,
+    client and server share no protocol version or cipher, or the server refused the client
+    (e.g. no client certificate; TLS 1.3 says so only when the first response is awaited)."""
 
 
 class ConnectionClosed(TransportError):

@@ -2,7 +2,8 @@
 
 ``feed`` takes bytes as they arrive and says when the response is complete; ``feed_eof`` tells
 the parser the connection ended, which completes a body delimited by the connection's close and
-is an error anywhere else. One parser reads one response.
+is an error anywhere else. One parser reads one response. A streamed response is taken in two
+steps: ``head`` once the headers are in, then its body bytes with ``take_body`` as they come.
 """
 
 from __future__ import annotations
@@ -28,9 +29,8 @@ class ResponseParser:
     __slots__ = (
         "_body",
         "_complete",
-        "_head_bytes",
+        "_fields",
         "_head_only",
-        "_headers",
         "_headers_complete",
         "_keep_alive",
         "_max_header_bytes",
@@ -43,10 +43,9 @@ class ResponseParser:
         self._parser = httptools.HttpResponseParser(self)
         self._head_only = head_only
         self._max_header_bytes = max_header_bytes
-        self._headers = Headers()
+        self._fields: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
-        self._reason = ""
-        self._head_bytes = 0
+        self._reason = b""
         self._headers_complete = False
         self._complete = False
         self._keep_alive = False
@@ -54,12 +53,12 @@ class ResponseParser:
         self.received = 0
 
     # httptools callbacks: the parser calls these by name while ``feed_data`` runs.
+    # They do as little as they can: they run for every response.
     def on_status(self, status: bytes) -> None:
-        self._reason = status.decode("latin-1")
+        self._reason = status
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._head_bytes += len(name) + len(value) + 4
-        self._headers.add(name.decode("latin-1"), value.decode("latin-1"))
+        self._fields.append((name, value))
 
     def on_headers_complete(self) -> None:
         self._headers_complete = True
@@ -89,11 +88,16 @@ class ResponseParser:
             if self._complete:
                 return True
             raise MalformedResponse(f"malformed response: {error}") from error
-        # Parsed fields are counted as they come; a head that never ends counts by bytes received.
-        head_bytes = self._head_bytes if self._headers_complete else self.received
-        if head_bytes > self._max_header_bytes:
+        # Only a response of more bytes than the limit can have a head over the limit.
+        if self.received > self._max_header_bytes and self._head_bytes() > self._max_header_bytes:
             raise HeadersTooLarge(f"response headers exceed {self._max_header_bytes} bytes")
         return self._complete
+
+    def _head_bytes(self) -> int:
+        """The head's size: its parsed fields once complete, else every byte received."""
+        if not self._headers_complete:
+            return self.received
+        return sum(len(name) + len(value) + 4 for name, value in self._fields)
 
     def feed_eof(self) -> bool:
         """Note that the connection ended; return True when that completed the response.
@@ -111,19 +115,52 @@ class ResponseParser:
         where = "body" if self._headers_complete else "status line or headers"
         raise IncompleteResponse(f"connection closed in the middle of the response {where}")
 
+    @property
+    def complete(self) -> bool:
+        """Whether the whole response has been parsed."""
+        return self._complete
+
+    @property
+    def headers_complete(self) -> bool:
+        """Whether the status line and headers have been parsed."""
+        return self._headers_complete
+
+    @property
+    def keep_alive(self) -> bool:
+        """Whether the connection stays usable after this response; known once the headers are."""
+        # Before the message completes llhttp still knows; after, only what _on_complete saved.
+        return self._keep_alive if self._complete else self._parser.should_keep_alive()
+
+    def take_body(self) -> bytes:
+        """The body bytes parsed since the last call (still encoded), for a streamed response."""
+        body = b"".join(self._body)
+        self._body.clear()
+        return body
+
+    def head(self) -> Response:
+        """The response without its body (``body`` empty, ``raw_size`` 0), for a streamed
+        response; only valid once ``headers_complete``."""
+        return Response(
+            status=self._parser.get_status_code(),
+            reason=self._reason.decode("latin-1"),
+            http_version=self._parser.get_http_version(),
+            headers=Headers.from_wire(self._fields),
+            keep_alive=self.keep_alive,
+        )
+
     def _delimited_by_close(self) -> bool:
-        has_length = "content-length" in self._headers
-        chunked = "chunked" in (self._headers.get("transfer-encoding") or "").lower()
-        return not has_length and not chunked
+        headers = Headers.from_wire(self._fields)
+        chunked = "chunked" in (headers.get("transfer-encoding") or "").lower()
+        return "content-length" not in headers and not chunked
 
     def response(self) -> Response:
         """The complete response (body still encoded); only valid once ``feed`` returned True."""
         body = b"".join(self._body)
         return Response(
             status=self._parser.get_status_code(),
-            reason=self._reason,
+            reason=self._reason.decode("latin-1"),
             http_version=self._parser.get_http_version(),
-            headers=self._headers,
+            headers=Headers.from_wire(self._fields),
             body=body,
             raw_size=len(body),
             keep_alive=self._keep_alive,

@@ -34,18 +34,18 @@ def encode_request(
     as Latin-1 (what HTTP/1.1 allows); a CR or LF in them raises ``ValueError`` because it would
     let a value smuggle a header or a second request.
     """
-    lines = [f"{method} {target} HTTP/1.1"]
-    given: set[str] = set()
-    for name, value in headers:
-        lines.append(f"{name}: {value}")
-        given.add(name.lower())
-    if "host" not in given:
-        lines.append(f"Host: {host}")
-    if not given & {"content-length", "transfer-encoding"} and (body or method in _BODY_METHODS):
-        lines.append(f"Content-Length: {len(body)}")
-    head = "\r\n".join(lines)
-    # Exactly the separators put in by the join, or a value carried its own line break.
-    separators = len(lines) - 1
-    if head.count("\r") != separators or head.count("\n") != separators:
+    fields = [f"{n}: {v}\r\n" for n, v in headers]
+    head = f"{method} {target} HTTP/1.1\r\n" + "".join(fields)
+    # Exactly the CRLFs put in above, or a value carried its own line break.
+    lines = len(fields) + 1
+    if head.count("\n") != lines or head.count("\r") != lines:
         raise ValueError(f"a CR or LF inside a request line or header: {head!r}")
-    return (head + "\r\n\r\n").encode("latin-1") + body
+    # One lower-cased copy of the head answers "was it given?" for every header at once.
+    given = head.lower()
+    if "\nhost:" not in given:
+        head += f"Host: {host}\r\n"
+    if (body or method in _BODY_METHODS) and (
+        "\ncontent-length:" not in given and "\ntransfer-encoding:" not in given
+    ):
+        head += f"Content-Length: {len(body)}\r\n"
+    return (head + "\r\n").encode("latin-1") + body

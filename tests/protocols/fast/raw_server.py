@@ -7,9 +7,11 @@ so tests can serve well-formed, compressed, slow and malformed responses alike.
 from __future__ import annotations
 
 import gzip
+import random
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import BinaryIO
 
 import gevent
@@ -38,6 +40,15 @@ def chunked(*parts: bytes) -> bytes:
     return b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n"
 
 
+#: The body of the ``/big*`` routes: 256 KiB that do not compress, so they span many reads.
+BIG = random.Random(6).randbytes(256 * 1024)
+
+
+@cache
+def _big_gzip() -> bytes:
+    return ok(gzip.compress(BIG), "Content-Encoding: gzip")
+
+
 def _slow(server: RawServer, request: Received) -> tuple[bytes, bool]:
     server.release.wait(timeout=5)  # the test's short client timeout fires long before
     return ok(b"late"), True
@@ -62,6 +73,13 @@ ROUTES: dict[str, Route] = {
     ),
     "/truncated": lambda s, r: (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort", False),
     "/huge-headers": lambda s, r: (ok(b"", "X-Big: " + "a" * 100_000), False),
+    "/big": lambda s, r: (ok(BIG), True),
+    "/big-chunked": lambda s, r: (
+        chunked(*(BIG[i : i + 5000] for i in range(0, len(BIG), 5000))),
+        True,
+    ),
+    "/big-until-close": lambda s, r: (b"HTTP/1.1 200 OK\r\n\r\n" + BIG, False),
+    "/big-gzip": lambda s, r: (_big_gzip(), True),
 }
 
 
