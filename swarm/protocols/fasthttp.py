@@ -33,7 +33,12 @@ from swarm.protocols.fast.payload import basic_auth, encode_body, with_params
 from swarm.protocols.fast.pool import ConnectionPool
 from swarm.protocols.fast.response import Response
 from swarm.protocols.fast.tls import connection_factory
-from swarm.protocols.fasthttp_response import FastRequest, FastResponse, RestFastResponse
+from swarm.protocols.fasthttp_response import (
+    FastRequest,
+    FastResponse,
+    RestFastResponse,
+    StreamedFastResponse,
+)
 from swarm.protocols.http import NO_HOST_MESSAGE
 from swarm.protocols.reporting import RestMethods, UserRestMethods
 from swarm.user.users import User, UserEnvironment
@@ -172,7 +177,9 @@ class FastHttpSession(RestMethods):
             for cookie_name, value in cookies.items():
                 self.cookies.set(cookie_name, value, domain=where.host)
         try:
-            response = self._send(method, where, full_url, sent, body, allow_redirects, timeout)
+            response = self._send(
+                method, where, full_url, sent, body, allow_redirects, timeout, stream
+            )
         except FastHttpError as error:
             response = FastResponse(
                 None, full_url, FastRequest(method, full_url, sent, body), error
@@ -242,16 +249,22 @@ class FastHttpSession(RestMethods):
         body: bytes,
         allow_redirects: bool,
         timeout: float | None,
+        stream: bool,
     ) -> FastResponse:
         """The exchange, following redirects; raises ``FastHttpError``."""
         history: list[FastResponse] = []
         while True:
-            raw = self._exchange(method, where, headers, body, timeout)
-            response = FastResponse(raw, url, FastRequest(method, url, headers, body))
+            raw = self._exchange(method, where, headers, body, timeout, stream)
+            request = FastRequest(method, url, headers, body)
             location = raw.headers.get("location") if raw.status in _REDIRECTS else None
             if not allow_redirects or location is None:
+                kind = FastResponse if raw.stream is None else StreamedFastResponse
+                response = kind(raw, url, request)
                 response.history = history
                 return response
+            if raw.stream is not None:
+                raw.body = raw.stream.read_all()  # read to its end, the connection is kept
+            response = FastResponse(raw, url, request)
             if len(history) >= self.max_redirects:
                 raise TooManyRedirects(f"more than {self.max_redirects} redirects from {url}")
             history.append(response)
@@ -266,7 +279,13 @@ class FastHttpSession(RestMethods):
             where = next_where
 
     def _exchange(
-        self, method: str, where: _Target, headers: dict[str, str], body: bytes, timeout: Any
+        self,
+        method: str,
+        where: _Target,
+        headers: dict[str, str],
+        body: bytes,
+        timeout: Any,
+        stream: bool,
     ) -> Response:
         """One request on the pool's connection, with cookies, retried ``max_retries`` times."""
         base = self._base
@@ -287,7 +306,9 @@ class FastHttpSession(RestMethods):
         attempts = self.max_retries
         while True:
             try:
-                raw = connection.request(method, where.target, pairs, body, timeout=limit)
+                raw = connection.request(
+                    method, where.target, pairs, body, timeout=limit, stream=stream
+                )
                 break
             except TransportError:
                 if attempts <= 0:

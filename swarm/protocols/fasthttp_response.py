@@ -151,5 +151,35 @@ class FastResponse(ReportsOnce):
         return f"<FastResponse [{self.status_code}]>"
 
 
+class StreamedFastResponse(FastResponse):
+    """The response of a ``stream=True`` request: its body stays on the connection until
+    ``content`` (or ``text``, ``json()``) reads it whole, or ``iter_content`` piece by piece.
+    A body left unread is dropped by the next request on the same connection."""
+
+    def __init__(self, raw: Response, url: str, request: FastRequest) -> None:
+        self._stream = raw.stream
+        self._content: bytes | None = None
+        super().__init__(raw, url, request)
+
+    @property
+    def content(self) -> bytes | None:
+        if self._content is None and self._stream is not None:
+            self._content = self._stream.read_all()
+        return self._content
+
+    @content.setter
+    def content(self, value: bytes | None) -> None:
+        self._content = value or None  # FastResponse's empty placeholder leaves it unread
+
+    def iter_content(
+        self, chunk_size: int | None = 1, decode_unicode: bool = False
+    ) -> Iterator[Any]:
+        if self._content is not None or self._stream is None:
+            yield from super().iter_content(chunk_size, decode_unicode)
+            return
+        for piece in self._stream.iter_chunks(chunk_size):
+            yield piece.decode(self._charset(), errors="replace") if decode_unicode else piece
+
+
 class RestFastResponse(RestBody, FastResponse):
     """The response of ``FastHttpSession.rest()``: ``js`` is the parsed JSON body, or None."""

@@ -293,3 +293,23 @@ def test_a_timeout_for_one_request_applies_on_a_kept_connection_and_only_there(
     assert isinstance(fired[1]["exception"], ReadTimeout)
     assert "0.05 s" in str(fired[1]["exception"])
     assert fast.get("/slow?ms=1").ok  # the session's own timeout again
+
+
+def test_a_streamed_body_is_read_when_asked_for_and_counted_by_its_announced_length(
+    fast: FastHttpSession, fired: list[dict[str, Any]]
+) -> None:
+    response = fast.get("/products", stream=True)
+    announced = int(response.headers["Content-Length"])
+    assert fired[0]["response_length"] == announced
+    assert len(response.content or b"") == announced
+    assert response.json()[0]["id"] == 1
+    pieces = list(fast.get("/products", stream=True).iter_content(100))
+    assert len(b"".join(pieces)) == announced
+    assert all(len(piece) <= 100 for piece in pieces)
+    assert fast.get("/products").ok  # the streams were read to their end: one connection
+    assert len(fast.pool) == 1
+
+
+def test_an_unread_stream_does_not_spoil_the_next_request(fast: FastHttpSession) -> None:
+    fast.get("/products", stream=True)
+    assert fast.get("/product/2").json()["id"] == 2
