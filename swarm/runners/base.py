@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import gevent
 import psutil
+from gevent.event import Event
 from gevent.pool import Group
 
 from swarm.exceptions import StopTest
@@ -91,6 +92,9 @@ class Runner:
         self.loop_lag = LoopLagProbe(gevent.sleep, self.loop_lag_interval)
         self._process = psutil.Process()
         self._custom_handlers: dict[str, Callable[..., Any]] = {}
+        #: Set when the quit in progress (in ``_quitter``) has finished; None before any quit.
+        self._quit_done: Event | None = None
+        self._quitter: gevent.Greenlet | None = None
         environment.events.user_error.add_listener(self._on_user_error)
         environment.events.test_start.add_listener(self._begin_saturation)
         environment.events.test_stopping.add_listener(self._end_saturation)
@@ -308,6 +312,31 @@ class Runner:
 
     def quit(self) -> None:
         raise NotImplementedError
+
+    def _quit_once(self, end: Callable[[], None]) -> None:
+        """Run ``end`` (a runner's quit) once; a quit called meanwhile waits until it is done.
+
+        Two quits at once (two users calling quit or raising StopTest, a task and Ctrl-C) would
+        each kill the other while it is killing the runner's greenlets, so that neither got to
+        them all: the usage monitor or the lag probe ran on and ``runner.greenlet.join()`` never
+        returned. A quit called by the quit in progress itself (from a listener) returns at once.
+        """
+        if self._quit_done is not None:
+            if gevent.getcurrent() is not self._quitter:
+                self._quit_done.wait()
+            return
+        self._quit_done, self._quitter = Event(), gevent.getcurrent()
+        try:
+            end()
+        finally:
+            self._quit_done.set()
+
+    def _kill_other_greenlets(self) -> None:
+        """Kill every greenlet of the runner but the caller's, and wait until they are dead."""
+        current = gevent.getcurrent()
+        for greenlet in list(self.greenlet):
+            if greenlet is not current:
+                greenlet.kill(block=True)
 
     def spawn_in_background(self, fn: Callable[..., Any], *args: Any) -> gevent.Greenlet:
         """Run ``fn`` in one of the runner's greenlets; a crash is logged and counted."""

@@ -125,11 +125,11 @@ class LocalRunner(Runner):
         if self._called_by_a_user():
             self.spawn_in_background(self.quit)
             return
+        self._quit_once(self._end)
+
+    def _end(self) -> None:
         self.stop()
-        current = gevent.getcurrent()
-        for greenlet in list(self.greenlet):
-            if greenlet is not current:
-                greenlet.kill(block=True)
+        self._kill_other_greenlets()
 
     def _called_by_a_user(self) -> bool:
         """A task calling stop() or quit() would be killed halfway by its own stop: hand over."""

@@ -279,13 +279,13 @@ class MasterRunner(Runner):
 
     def quit(self) -> None:
         """Stop the test, tell every worker to exit, and end the master."""
+        self._quit_once(self._end)
+
+    def _end(self) -> None:
         self.stop()
         for node in self.clients.active:
             self._send(node.id, m.QUIT, None)
-        current = gevent.getcurrent()
-        for greenlet in list(self.greenlet):
-            if greenlet is not current:
-                greenlet.kill(block=True)
+        self._kill_other_greenlets()
         self.server.close(linger=QUIT_LINGER)
 
     # -- receiving ---------------------------------------------------------------------------

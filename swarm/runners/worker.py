@@ -238,12 +238,12 @@ class WorkerRunner(Runner):
 
     def quit(self) -> None:
         """Leave (Ctrl-C, SIGTERM, or the master said so): stop, report, say goodbye, end."""
+        self._quit_once(self._end)
+
+    def _end(self) -> None:
         self.stop()
         self._send(m.QUIT, None)
-        current = gevent.getcurrent()
-        for greenlet in list(self.greenlet):
-            if greenlet is not current:
-                greenlet.kill(block=True)
+        self._kill_other_greenlets()
         logging.getLogger().removeHandler(self.log_buffer)
         self.client.close(linger=QUIT_LINGER)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import gevent
 import pytest
+from gevent import GreenletExit
 from gevent.event import Event
 
 from swarm.env import Environment
@@ -282,6 +283,40 @@ def test_quit_called_from_a_task_ends_the_test() -> None:
     assert len(runner.greenlet) == 0
     assert runner.state == STATE_STOPPED
     assert runner.user_count == 0
+
+
+#: Rounds of the concurrent-quit test: which quit kills which greenlet first follows the
+#: iteration order of the runner's group (by address), so one round may miss a regression.
+QUIT_RACE_ROUNDS = 20
+
+
+def test_a_quit_called_during_another_waits_for_it_instead_of_cutting_it_short() -> None:
+    class Slow(User):
+        wait_time = constant(0)
+
+        @task
+        def work(self) -> None:
+            gate.wait()
+            raise StopUser()
+
+    for _ in range(QUIT_RACE_ROUNDS):
+        gate.clear()
+        _, runner = make_runner(Slow, stop_timeout=LIMIT_S)
+        runner.start(1, spawn_rate=1000, wait=True)
+        settle()
+        # two quits at once from the runner's own greenlets, as when two users raise StopTest
+        first = runner.spawn_in_background(runner.quit)
+        settle()
+        second = runner.spawn_in_background(runner.quit)
+        outside = gevent.spawn(runner.quit)
+        settle()
+        assert not outside.dead  # it returns only once the runner has ended
+        gate.set()
+        outside.join(timeout=LIMIT_S)
+        assert outside.dead
+        assert len(runner.greenlet) == 0
+        assert first.successful() and not isinstance(first.value, GreenletExit)
+        assert second.dead
 
 
 def test_a_second_stop_waits_for_the_first_to_finish() -> None:
