@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 
 import gevent
@@ -340,4 +341,14 @@ def test_a_second_stop_waits_for_the_first_to_finish() -> None:
     gevent.joinall([first, second], timeout=LIMIT_S)
     assert first.dead and second.dead
     assert runner.state == STATE_STOPPED
+    runner.quit()
+
+
+def test_the_heap_is_frozen_while_the_users_run_and_thawed_after() -> None:
+    _, runner = make_runner(Waiter)
+    runner.start(3, spawn_rate=1000, wait=True)
+    settle()
+    assert gc.get_freeze_count() > 0  # the spawned users are out of the collector's sight
+    runner.stop()
+    assert gc.get_freeze_count() == 0
     runner.quit()

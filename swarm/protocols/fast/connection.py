@@ -98,6 +98,11 @@ class Connection:
         #: The parser of a streamed response whose body is still on the socket.
         self._streaming: ResponseParser | None = None
         self._timer: Timeout | None = None
+        #: The parser of the last response, kept for the next one when it ended cleanly.
+        self._kept_parser: ResponseParser | None = None
+        #: The bytes of the last request without a body, sent again as they are when the
+        #: next request is the same (a load test's usual case).
+        self._last_request: tuple[tuple[object, ...], bytes] | None = None
 
     @property
     def is_open(self) -> bool:
@@ -129,7 +134,7 @@ class Connection:
         """
         if self._streaming is not None:
             self.close()  # the last streamed body was not read to its end
-        data = encode_request(method, target, headers, body, self.host_header)
+        data = self._encode(method, target, headers, body)
         head_only = method == "HEAD"
         timer = self._timer_for(timeout)
         if self._sock is not None:
@@ -141,6 +146,21 @@ class Connection:
             return self._exchange(data, head_only, decode_content, stream, timer, reused=False)
         except _Stale as stale:
             raise ConnectionClosed(f"{self._where()}: {stale}") from stale.__cause__
+
+    def _encode(
+        self, method: str, target: str, headers: Iterable[tuple[str, str]], body: bytes
+    ) -> bytes:
+        """The request's bytes; the last ones again when nothing differs (no body, same method,
+        target and headers), which spares serialising and checking them."""
+        if body:
+            return encode_request(method, target, headers, body, self.host_header)
+        key = (method, target, *headers)
+        last = self._last_request
+        if last is not None and last[0] == key:
+            return last[1]
+        data = encode_request(method, target, key[2:], body, self.host_header)  # type: ignore[arg-type]  # the pairs after method and target
+        self._last_request = (key, data)
+        return data
 
     def _timer_for(self, timeout: float | _Default | None) -> Timeout | None:
         """The timer bounding an exchange: the connection's own, or a one-off for ``timeout``."""
@@ -155,6 +175,7 @@ class Connection:
         streamed response not yet read to its end can no longer be read."""
         sock, self._sock = self._sock, None
         self._streaming = None
+        self._kept_parser = None  # its llhttp state belongs to the closed byte stream
         if sock is not None:
             sock.close()
 
@@ -210,9 +231,16 @@ class Connection:
             self._closed_while_reading(0, error)
         if not chunk:
             raise _Stale("the server closed the connection without a response")
-        parser = self._parser(head_only)
+        parser = self._kept_parser
+        self._kept_parser = None
+        if parser is None or head_only:
+            parser = self._parser(head_only)
+        else:
+            parser.reset()
         if not parser.feed(chunk):
             self._read(sock, parser, stream=False)
+        if parser.reusable:
+            self._kept_parser = parser
         return parser.response()
 
     def _start_stream(

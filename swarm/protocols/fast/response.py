@@ -49,10 +49,17 @@ class Headers:
     def _values(self, name: str) -> list[bytes]:
         index = self._index
         if index is None:
-            index = self._index = {}
-            for field, value in self._fields:
-                index.setdefault(field.lower(), []).append(value)
+            index = self._index = self._make_index()
         return index.get(name.lower().encode("latin-1"), [])
+
+    def _make_index(self) -> dict[bytes, list[bytes]]:
+        fields = self._fields
+        index = {name.lower(): [value] for name, value in fields}
+        if len(index) != len(fields):  # a repeated name: collect all of its values
+            index = {}
+            for name, value in fields:
+                index.setdefault(name.lower(), []).append(value)
+        return index
 
     def add(self, name: str, value: str) -> None:
         """Append one field (a repeated name keeps every value)."""

@@ -61,6 +61,7 @@ ROUTES: dict[str, Route] = {
     "/gzip": lambda s, r: (ok(gzip.compress(b"zipped" * 100), "Content-Encoding: gzip"), True),
     "/deflate": lambda s, r: (ok(zlib.compress(b"deflated"), "Content-Encoding: deflate"), True),
     "/close": lambda s, r: (ok(b"bye", "Connection: close"), False),
+    "/extra": lambda s, r: (ok(b"asked") + ok(b"not asked"), True),
     "/until-close": lambda s, r: (b"HTTP/1.1 200 OK\r\n\r\nall of it", False),
     "/drop-after": lambda s, r: (ok(b"kept?"), False),
     "/silent-close": lambda s, r: (b"", False),

@@ -159,3 +159,19 @@ def test_corrupt_gzip_raises_decoding_error() -> None:
 
     with pytest.raises(DecodingError, match="gzip"):
         decode(b"\x1f\x8bnot really gzip", "gzip")
+
+
+def test_many_responses_on_one_socket_each_come_back_whole(
+    connection: Connection, server: RawServer
+) -> None:
+    bodies = [connection.request("GET", path).body for path in ["/", "/chunked", "/", "/gzip"] * 3]
+    assert bodies == [b"hello", b"hello world", b"hello", b"zipped" * 100] * 3
+    assert server.connections == 1
+
+
+def test_bytes_after_a_response_are_not_taken_for_the_next_one(
+    connection: Connection, server: RawServer
+) -> None:
+    assert connection.request("GET", "/extra").body == b"asked"
+    assert connection.request("GET", "/").body == b"hello"
+    assert server.connections == 2  # the server that answered twice was not trusted again
