@@ -34,6 +34,10 @@ logger = logging.getLogger(__name__)
 USERFILE_TIMEOUT = 60.0
 #: Open files a master asks for: room for ten thousand workers and then some.
 MASTER_OPEN_FILES = 16_384
+#: Users hold a socket each per server they talk to: 5,000 users need more than the common
+#: default of 1,024 open files, so a process running users raises its limit toward this (as
+#: Locust does).
+USER_OPEN_FILES = 10_000
 #: How long a relay waits, once its children exited, for their last messages to pass.
 RELAY_DRAIN_TIMEOUT = 5.0
 #: How long the parent of ``--processes`` waits for its children after the run.
@@ -51,6 +55,8 @@ def create_runner(environment: Environment, options: argparse.Namespace) -> obje
         return environment.create_master_runner(
             options.master_bind_host, options.master_bind_port, secret=secret
         )
+    # The advice in the returned text is for masters; a user process takes what it can get.
+    raise_open_file_limit(USER_OPEN_FILES)
     if options.worker:
         logger.info("Connecting to the master at %s:%s", options.master_host, options.master_port)
         return environment.create_worker_runner(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import socket
 import ssl
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import NoReturn
 
 from gevent import Timeout
@@ -54,6 +55,20 @@ def open_tcp(host: str, port: int, timeout: float | None) -> socket.socket:
     sock = socket.create_connection((host, port), timeout=timeout)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return sock
+
+
+def _readable_waiter(sock: socket.socket) -> Callable[[], None] | None:
+    """A call that blocks (cooperatively) until ``sock`` is readable, for a plain gevent socket.
+
+    It uses the socket's own read watcher (``_wait``/``_read_event``, how gevent's ``recv``
+    waits). None for a TLS socket, whose decrypted bytes may already be waiting in the TLS
+    layer, and for sockets that are not gevent's.
+    """
+    wait = getattr(sock, "_wait", None)
+    event = getattr(sock, "_read_event", None)
+    if wait is None or event is None or isinstance(sock, ssl.SSLSocket):
+        return None
+    return partial(wait, event)
 
 
 def _is_tls_alert(error: OSError) -> bool:
@@ -98,6 +113,8 @@ class Connection:
         #: The parser of a streamed response whose body is still on the socket.
         self._streaming: ResponseParser | None = None
         self._timer: Timeout | None = None
+        #: Waits until the plain socket is readable (None for a TLS or non-gevent socket).
+        self._wait_readable: Callable[[], None] | None = None
         #: The parser of the last response, kept for the next one when it ended cleanly.
         self._kept_parser: ResponseParser | None = None
         #: The bytes of the last request without a body, sent again as they are when the
@@ -174,6 +191,7 @@ class Connection:
         """Close the kept socket, if any; the next request opens a new one. The body of a
         streamed response not yet read to its end can no longer be read."""
         sock, self._sock = self._sock, None
+        self._wait_readable = None
         self._streaming = None
         self._kept_parser = None  # its llhttp state belongs to the closed byte stream
         if sock is not None:
@@ -224,6 +242,10 @@ class Connection:
     def _receive(self, sock: socket.socket, head_only: bool) -> Response:
         """The whole response, read and parsed."""
         try:
+            if self._wait_readable is not None:
+                # The answer is never there the moment the request is sent: a recv() now
+                # would be a system call and an exception for nothing. Wait for it first.
+                self._wait_readable()
             chunk = sock.recv(_RECV_SIZE)
         except TimeoutError as error:
             raise ReadTimeout(f"{self._where()}: no response within {self.timeout} s") from error
@@ -352,13 +374,14 @@ class Connection:
         try:
             sock = self._open_socket(self.host, self.port, self.timeout)
             sock.settimeout(None)  # from here on, the exchange's timer bounds every wait
-            return sock
         except TimeoutError as error:
             raise ConnectTimeout(
                 f"{self._where()}: connect timed out after {self.timeout} s"
             ) from error
         except OSError as error:
             raise ConnectError(f"{self._where()}: cannot connect: {error}") from error
+        self._wait_readable = _readable_waiter(sock)
+        return sock
 
     def _where(self) -> str:
         return f"{self.host}:{self.port}"
