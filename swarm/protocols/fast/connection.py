@@ -257,13 +257,13 @@ class Connection:
         self._kept_parser = None
         if parser is None or head_only:
             parser = self._parser(head_only)
-        else:
-            parser.reset()
         if not parser.feed(chunk):
             self._read(sock, parser, stream=False)
+        response = parser.response()
         if parser.reusable:
+            parser.reset()  # now, so that a kept parser holds no response between requests
             self._kept_parser = parser
-        return parser.response()
+        return response
 
     def _start_stream(
         self, parser: ResponseParser, decode_content: bool, timer: Timeout | None

@@ -63,7 +63,8 @@ class ResponseParser:
         self.received = 0
 
     def reset(self) -> None:
-        """Make ready for the connection's next response (only when ``reusable``)."""
+        """Make ready for the connection's next response (only when ``reusable``, after
+        ``response``); the response read so far is no longer referred to."""
         self._fields = []
         self._body = []
         self._headers_complete = False
