@@ -42,11 +42,13 @@ from swarm.user import (  # noqa: E402
     transition,
     transitions,
 )
+from swarm.user.shape import LoadTestShape  # noqa: E402
 
 __all__ = [
     "FastHttpUser",
     "HttpUser",
     "InterruptTaskSet",
+    "LoadTestShape",
     "MarkovTaskSet",
     "RescheduleTask",
     "RescheduleTaskImmediately",

@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import swarm
@@ -119,10 +120,20 @@ def create_environment(
         stop_timeout=options.stop_timeout,
         parsed_options=options,
         available_user_classes=userfiles.user_classes,
+        shape_class=pick_shape(userfiles),
     )
     if options.equal_weights:
         environment.assign_equal_weights()
     return environment
+
+
+def pick_shape(userfiles: Userfiles) -> Any:
+    """An instance of the userfiles' load shape, or None; more than one is a userfile error."""
+    shapes = [cls for cls in userfiles.shape_classes if not vars(cls).get("abstract", False)]
+    if len(shapes) > 1:
+        names = ", ".join(cls.__name__ for cls in shapes)
+        raise UserfileError(f"more than one LoadTestShape in the userfiles ({names}): keep one")
+    return shapes[0]() if shapes else None
 
 
 def select_user_classes(userfiles: Userfiles, names: list[str]) -> list[type[User]]:

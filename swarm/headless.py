@@ -36,9 +36,21 @@ class HeadlessRun(Run):
         self._install_signal_handlers()
         if isinstance(self.runner, MasterRunner) and not self._workers_connected():
             return self.finish()
-        logger.info("Starting a test: %d users at %g/s%s", users, rate, _for(run_time))
+        shape = self.env.shape_class
+        if shape is not None:
+            limit = f" for at most {run_time:g}s" if run_time else ""
+            logger.info(
+                "Starting a test shaped by %s%s (until its tick() returns None)",
+                type(shape).__name__,
+                limit,
+            )
+        else:
+            logger.info("Starting a test: %d users at %g/s%s", users, rate, _for(run_time))
         try:
-            self.runner.start(users, rate)
+            if shape is not None:
+                self.runner.start_shape()
+            else:
+                self.runner.start(users, rate)
         except StopTest:
             logger.info("StopTest raised while the test was starting: stopping it")
             self.runner.quit()

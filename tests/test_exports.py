@@ -13,6 +13,7 @@ def test_top_level_exports_are_exactly_the_intended_ones() -> None:
         "FastHttpUser",
         "HttpUser",
         "InterruptTaskSet",
+        "LoadTestShape",
         "MarkovTaskSet",
         "RescheduleTask",
         "RescheduleTaskImmediately",

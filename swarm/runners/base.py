@@ -79,6 +79,8 @@ class Runner:
         self.target_user_count: int | None = None
         self.spawn_rate: float = 0.0
         self.spawning_greenlet: gevent.Greenlet | None = None
+        #: The greenlet following the load shape, when ``start_shape`` runs one.
+        self.shape_greenlet: gevent.Greenlet | None = None
         #: Users by class name, oldest first (dicts as ordered sets: O(1) to forget a user that
         #: stopped by itself); ramp-down stops the newest.
         self._users: dict[str, dict[User, None]] = {}
@@ -329,6 +331,39 @@ class Runner:
 
     def start(self, user_count: int, spawn_rate: float, wait: bool = False) -> None:
         raise NotImplementedError
+
+    # -- load shapes -------------------------------------------------------------------------
+
+    #: Seconds between two calls of the load shape's ``tick()``.
+    shape_tick_interval = 1.0
+
+    def start_shape(self) -> None:
+        """Run the environment's load shape: its ``tick()`` sets users and spawn rate every
+        ``shape_tick_interval`` seconds, and its None ends the test (as ``StopTest`` does)."""
+        shape = self.environment.shape_class
+        if shape is None:
+            raise ValueError("start_shape() needs environment.shape_class (a LoadTestShape)")
+        shape.runner = self
+        shape.reset_time()
+        self.shape_greenlet = self.spawn_in_background(self._follow_shape, shape)
+
+    def _follow_shape(self, shape: Any) -> None:
+        last: tuple[Any, ...] | None = None
+        while True:
+            wanted = shape.tick()
+            if wanted is None:
+                logger.info("The load shape's tick() returned None: ending the test")
+                self.greenlet.spawn(self.stop_test_from_user)
+                return
+            if len(wanted) > 2 and wanted[2] is not None:
+                logger.warning("user_classes in a shape's tick() are not supported yet: ignored")
+            target = (int(wanted[0]), float(wanted[1]))
+            if target != last:
+                # start() redirects a ramp in progress: the new target applies now.
+                logger.info("Load shape: %d users at %g/s", *target)
+                self.start(*target)
+                last = target
+            gevent.sleep(self.shape_tick_interval)
 
     def stop(self) -> None:
         raise NotImplementedError
