@@ -1,0 +1,102 @@
+"""Ready-made load shapes: stages, steps and a spike. Subclass one in a userfile and set its
+attributes (or build one with arguments from code)::
+
+    from swarm.shapes import Stage, StagesShape
+
+    class Ramp(StagesShape):
+        stages = [Stage(60, 10, 10), Stage(120, 50, 5), Stage(60, 0, 50)]
+
+Each shape's ``users_at(seconds)`` says what it asks for that far into the test (pure, no clock),
+and ``tick()`` asks it for the shape's run time; None means the test is over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from swarm.user.shape import LoadTestShape
+
+Target = tuple[int, float]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """``duration`` seconds at ``users`` users, reached at ``spawn_rate`` users/s."""
+
+    duration: float
+    users: int
+    spawn_rate: float
+
+
+class _PureShape(LoadTestShape):
+    abstract = True
+
+    def users_at(self, seconds: float) -> Target | None:
+        raise NotImplementedError
+
+    def tick(self) -> Target | None:
+        return self.users_at(self.get_run_time())
+
+
+class StagesShape(_PureShape):
+    """One stage after another (k6's ``stages``); the test ends after the last."""
+
+    abstract = True
+    stages: ClassVar[Sequence[Stage | tuple[float, int, float]]] = ()
+
+    def __init__(self, stages: Sequence[Stage | tuple[float, int, float]] | None = None) -> None:
+        super().__init__()
+        given = type(self).stages if stages is None else stages
+        self.plan = [s if isinstance(s, Stage) else Stage(*s) for s in given]
+        if not self.plan:
+            raise ValueError(f"{type(self).__name__} has no stages")
+
+    def users_at(self, seconds: float) -> Target | None:
+        end = 0.0
+        for stage in self.plan:
+            end += stage.duration
+            if seconds < end:
+                return (stage.users, stage.spawn_rate)
+        return None
+
+
+class StepLoadShape(_PureShape):
+    """``step_users`` more users every ``step_duration`` seconds, ``steps`` times, then ends."""
+
+    abstract = True
+    step_users: ClassVar[int] = 10
+    step_duration: ClassVar[float] = 30.0
+    steps: ClassVar[int] = 5
+    spawn_rate: ClassVar[float] = 10.0
+
+    def users_at(self, seconds: float) -> Target | None:
+        step = int(seconds // self.step_duration) + 1
+        if step > self.steps:
+            return None
+        return (step * self.step_users, self.spawn_rate)
+
+
+class SpikeShape(_PureShape):
+    """``base_users`` throughout, ``spike_users`` from ``spike_at`` for ``spike_duration``
+    seconds (reached at ``spike_rate``), over ``duration`` seconds in all."""
+
+    abstract = True
+    base_users: ClassVar[int] = 10
+    spike_users: ClassVar[int] = 100
+    spike_at: ClassVar[float] = 60.0
+    spike_duration: ClassVar[float] = 30.0
+    duration: ClassVar[float] = 180.0
+    spawn_rate: ClassVar[float] = 10.0
+    spike_rate: ClassVar[float] = 100.0
+
+    def users_at(self, seconds: float) -> Target | None:
+        if seconds >= self.duration:
+            return None
+        if self.spike_at <= seconds < self.spike_at + self.spike_duration:
+            return (self.spike_users, self.spike_rate)
+        return (self.base_users, self.spike_rate if seconds >= self.spike_at else self.spawn_rate)
+
+
+__all__ = ["SpikeShape", "Stage", "StagesShape", "StepLoadShape"]
