@@ -81,6 +81,8 @@ class Runner:
         self.spawning_greenlet: gevent.Greenlet | None = None
         #: The greenlet following the load shape, when ``start_shape`` runs one.
         self.shape_greenlet: gevent.Greenlet | None = None
+        #: The user classes a load shape's tick() asked for last (spawned by name too).
+        self.shape_user_classes: list[type[User]] = []
         #: Users by class name, oldest first (dicts as ordered sets: O(1) to forget a user that
         #: stopped by itself); ramp-down stops the newest.
         self._users: dict[str, dict[User, None]] = {}
@@ -140,7 +142,7 @@ class Runner:
 
     @property
     def user_classes_by_name(self) -> dict[str, type[User]]:
-        return {cls.__name__: cls for cls in self.user_classes}
+        return {cls.__name__: cls for cls in (*self.user_classes, *self.shape_user_classes)}
 
     # -- starting and stopping users ---------------------------------------------------------
 
@@ -336,6 +338,8 @@ class Runner:
 
     #: Seconds between two calls of the load shape's ``tick()``.
     shape_tick_interval = 1.0
+    #: Whether ``start()`` takes ``user_classes`` (a shape's third element).
+    takes_shape_user_classes = False
 
     def start_shape(self) -> None:
         """Run the environment's load shape: its ``tick()`` sets users and spawn rate every
@@ -355,13 +359,18 @@ class Runner:
                 logger.info("The load shape's tick() returned None: ending the test")
                 self.greenlet.spawn(self.stop_test_from_user)
                 return
-            if len(wanted) > 2 and wanted[2] is not None:
-                logger.warning("user_classes in a shape's tick() are not supported yet: ignored")
-            target = (int(wanted[0]), float(wanted[1]))
+            classes = list(wanted[2]) if len(wanted) > 2 and wanted[2] is not None else None
+            if classes is not None and not self.takes_shape_user_classes:
+                logger.warning("user_classes in a shape's tick() are not supported here: ignored")
+                classes = None
+            target = (int(wanted[0]), float(wanted[1]), *(cls.__name__ for cls in classes or ()))
             if target != last:
                 # start() redirects a ramp in progress: the new target applies now.
-                logger.info("Load shape: %d users at %g/s", *target)
-                self.start(*target)
+                logger.info("Load shape: %d users at %g/s", target[0], target[1])
+                if classes is None:
+                    self.start(target[0], target[1])
+                else:
+                    self.start(target[0], target[1], user_classes=classes)  # type: ignore[call-arg]  # takes_shape_user_classes
                 last = target
             gevent.sleep(self.shape_tick_interval)
 

@@ -16,10 +16,11 @@ from swarm.runners.base import (
     STATE_STOPPING,
     Runner,
 )
-from swarm.runners.dispatch import UsersDispatcher, specs_from_classes
+from swarm.runners.dispatch import UserClassSpec, UsersDispatcher, specs_from_classes
 
 if TYPE_CHECKING:
     from swarm.env import Environment
+    from swarm.user import User
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ LOCAL_WORKER = "local"
 class LocalRunner(Runner):
     """Spawns users in this process at the spawn rate, through the same dispatch as a master."""
 
+    takes_shape_user_classes = True
+
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         self._dispatcher: UsersDispatcher | None = None
@@ -37,11 +40,19 @@ class LocalRunner(Runner):
         self._not_stopping = Event()
         self._not_stopping.set()
 
-    def start(self, user_count: int, spawn_rate: float, wait: bool = False) -> None:
+    def start(
+        self,
+        user_count: int,
+        spawn_rate: float,
+        wait: bool = False,
+        user_classes: list[type[User]] | None = None,
+    ) -> None:
         """Ramp to ``user_count`` users at ``spawn_rate`` users/s; ramps down as well.
 
         Calling it again while a test runs changes the target from where the ramp is now.
-        With ``wait``, return only when the ramp is complete.
+        With ``wait``, return only when the ramp is complete. ``user_classes`` (from a load
+        shape) replaces the classes the users are drawn from; the running users are
+        redistributed over them at once.
         """
         if user_count < 0:
             raise ValueError(f"user_count must be 0 or more, not {user_count}")
@@ -54,7 +65,10 @@ class LocalRunner(Runner):
         self.target_user_count = user_count
         self.spawn_rate = spawn_rate
         self.state = STATE_SPAWNING
-        self.spawning_greenlet = self.spawn_in_background(self._ramp, user_count, spawn_rate)
+        if user_classes is not None:
+            self.shape_user_classes = list(user_classes)
+        specs = specs_from_classes(user_classes) if user_classes is not None else None
+        self.spawning_greenlet = self.spawn_in_background(self._ramp, user_count, spawn_rate, specs)
         if wait:
             self.spawning_greenlet.join()
 
@@ -66,9 +80,11 @@ class LocalRunner(Runner):
         self._dispatched = {}
         self.environment.events.test_start.fire(environment=self.environment)
 
-    def _ramp(self, user_count: int, spawn_rate: float) -> None:
+    def _ramp(
+        self, user_count: int, spawn_rate: float, specs: list[UserClassSpec] | None = None
+    ) -> None:
         assert self._dispatcher is not None
-        self._dispatcher.new_dispatch(user_count, spawn_rate)
+        self._dispatcher.new_dispatch(user_count, spawn_rate, specs)
         for delay, dispatch in self._dispatcher:
             if delay > 0:
                 gevent.sleep(delay)

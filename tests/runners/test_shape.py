@@ -76,3 +76,45 @@ def test_run_time_and_user_count_come_from_the_runner() -> None:
     assert shape.get_run_time() >= 0
     assert LoadTestShape.abstract is True
     assert Scripted.abstract is False
+
+
+class Other(Idler):
+    pass
+
+
+def test_start_with_user_classes_moves_the_running_users_over_to_them() -> None:
+    runner = Environment(user_classes=[Idler]).create_local_runner()
+    runner.start(2, 1000, wait=True)
+    assert runner.user_classes_count == {"Idler": 2}
+    runner.start(2, 1000, wait=True, user_classes=[Other])
+    assert runner.user_classes_count == {"Other": 2}
+    runner.quit()
+
+
+def test_a_ticks_user_classes_are_the_ones_spawned() -> None:
+    spawned = Event()
+    counts: list[dict[str, int]] = []
+
+    class Switching(LoadTestShape):
+        ticks = 0
+
+        def tick(self) -> Any:
+            self.ticks += 1
+            if self.ticks == 1:
+                return (2, 1000, [Other])
+            spawned.wait(timeout=LIMIT_S)  # the first answer's ramp has run
+            return None
+
+    env = Environment(user_classes=[Idler], shape_class=Switching())
+
+    def on_spawned(user_count: int) -> None:
+        assert env.runner is not None
+        counts.append(env.runner.user_classes_count)
+        spawned.set()
+
+    env.events.spawning_complete.add_listener(on_spawned)
+    runner = env.create_local_runner()
+    runner.shape_tick_interval = 0.0
+    runner.start_shape()
+    runner.greenlet.join(timeout=LIMIT_S)
+    assert counts == [{"Other": 2}]
