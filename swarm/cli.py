@@ -26,6 +26,7 @@ from swarm.exceptions import ConfigError, SwarmError, UserfileError
 from swarm.headless import HeadlessRun
 from swarm.log import setup_logging
 from swarm.protocols.http import HttpUser
+from swarm.shapes import StagesShape
 from swarm.user import User
 from swarm.user.inspect import print_task_ratio, print_task_ratio_json
 from swarm.userfile import Userfiles, find_userfiles, load_userfiles
@@ -120,19 +121,29 @@ def create_environment(
         stop_timeout=options.stop_timeout,
         parsed_options=options,
         available_user_classes=userfiles.user_classes,
-        shape_class=pick_shape(userfiles),
+        shape_class=pick_shape(userfiles, options),
     )
     if options.equal_weights:
         environment.assign_equal_weights()
     return environment
 
 
-def pick_shape(userfiles: Userfiles) -> Any:
-    """An instance of the userfiles' load shape, or None; more than one is a userfile error."""
+def pick_shape(userfiles: Userfiles, options: argparse.Namespace) -> Any:
+    """The run's load shape: the userfiles' (an instance), ``--stages``, or None.
+
+    More than one shape in the userfiles, or one there and ``--stages`` too, is an error.
+    """
     shapes = [cls for cls in userfiles.shape_classes if not vars(cls).get("abstract", False)]
     if len(shapes) > 1:
         names = ", ".join(cls.__name__ for cls in shapes)
         raise UserfileError(f"more than one LoadTestShape in the userfiles ({names}): keep one")
+    stages = getattr(options, "stages", None)
+    if stages and shapes:
+        raise UserfileError(
+            f"--stages and the userfile's {shapes[0].__name__} both shape the load: use one"
+        )
+    if stages:
+        return StagesShape(stages)
     return shapes[0]() if shapes else None
 
 

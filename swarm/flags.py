@@ -21,6 +21,7 @@ from swarm.option_values import (
     log_level,
     one_or_more,
     port,
+    stages,
     timespan,
     whole_number,
     zero_or_more,
@@ -111,6 +112,12 @@ def _add_common(group: argparse._ArgumentGroup, cwd: Path | None, early: bool) -
         default=0,
         metavar="<int>",
         help="stop after this many task iterations in all (not available yet)",
+    )
+    add(
+        "--stages",
+        type=stages,
+        metavar="<d:u:r,...>",
+        help="a load shape in stages of DURATION:USERS:RATE, e.g. 1m:10:5,5m:100:10,30s:0:50",
     )
     add("-l", "--list", dest="list_commands", action="store_true", help="list user classes, exit")
     add("--config-users", nargs="*", metavar="<json>", help="per-class settings: JSON or .json")

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from swarm.exceptions import ConfigError
+from swarm.shapes import Stage, parse_stages
 from swarm.timespan import parse_timespan
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -81,6 +82,14 @@ def timespan(text: str) -> float:
     try:
         return parse_timespan(text)
     except ConfigError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def stages(text: str) -> list[Stage]:
+    """``--stages``: a load shape's stages, as :func:`swarm.shapes.parse_stages` reads them."""
+    try:
+        return parse_stages(text)
+    except ValueError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 

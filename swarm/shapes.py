@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from swarm.exceptions import SwarmError
+from swarm.timespan import parse_timespan
 from swarm.user.shape import LoadTestShape
 
 Target = tuple[int, float]
@@ -28,6 +30,24 @@ class Stage:
     duration: float
     users: int
     spawn_rate: float
+
+
+def parse_stages(text: str) -> list[Stage]:
+    """Stages from ``--stages``: ``DURATION:USERS:RATE`` separated by commas, e.g.
+    ``1m:10:5,5m:100:10,30s:0:50``. Raises ``ValueError`` naming the stage that is wrong."""
+    plan = []
+    for number, part in enumerate(text.split(","), start=1):
+        fields = part.strip().split(":")
+        try:
+            if len(fields) != 3:
+                raise ValueError("expected DURATION:USERS:RATE")
+            duration, users, rate = parse_timespan(fields[0]), int(fields[1]), float(fields[2])
+            if duration <= 0 or users < 0 or not rate > 0:
+                raise ValueError("the duration and rate must be above 0, users 0 or more")
+        except (ValueError, SwarmError) as error:
+            raise ValueError(f"stage {number} ({part.strip()!r}): {error}") from None
+        plan.append(Stage(duration, users, rate))
+    return plan
 
 
 class _PureShape(LoadTestShape):
@@ -99,4 +119,4 @@ class SpikeShape(_PureShape):
         return (self.base_users, self.spike_rate if seconds >= self.spike_at else self.spawn_rate)
 
 
-__all__ = ["SpikeShape", "Stage", "StagesShape", "StepLoadShape"]
+__all__ = ["SpikeShape", "Stage", "StagesShape", "StepLoadShape", "parse_stages"]

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import pytest
 
-from swarm.shapes import SpikeShape, Stage, StagesShape, StepLoadShape
+from swarm.shapes import SpikeShape, Stage, StagesShape, StepLoadShape, parse_stages
 
 
 class Ramp(StagesShape):
@@ -65,3 +65,26 @@ def test_the_ready_made_shapes_are_bases_and_subclasses_run() -> None:
     assert StagesShape.abstract and StepLoadShape.abstract and SpikeShape.abstract
     assert not Ramp.abstract and not Steps.abstract and not Spike.abstract
     assert Ramp().tick() == (5, 5)  # tick() asks users_at for the run time so far
+
+
+def test_stages_are_read_from_the_command_line_form() -> None:
+    assert parse_stages("30s:10:5, 2m:50:10,1:0:50") == [
+        Stage(30, 10, 5),
+        Stage(120, 50, 10),
+        Stage(1, 0, 50),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("30s:10", r"stage 1 \('30s:10'\): expected DURATION:USERS:RATE"),
+        ("30s:10:5,x:1:1", r"stage 2 \('x:1:1'\)"),
+        ("30s:ten:5", r"stage 1 .*invalid literal"),
+        ("0s:10:5", r"stage 1 .*above 0"),
+        ("30s:10:0", r"stage 1 .*above 0"),
+    ],
+)
+def test_a_wrong_stage_is_named_with_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_stages(text)
