@@ -289,14 +289,16 @@ class FastHttpSession(RestMethods):
     ) -> Response:
         """One request on the pool's connection, with cookies, retried ``max_retries`` times."""
         base = self._base
-        if base is not None and where.host == base.host and where.port == base.port:
-            connection = self._base_connection
-            if connection is None or where.scheme != base.scheme:
-                connection = self.pool.get(where.scheme, where.host, where.port)
-                if where.scheme == base.scheme:
-                    self._base_connection = connection
-        else:
+        on_base = base is not None and (where.scheme, where.host, where.port) == (
+            base.scheme,
+            base.host,
+            base.port,
+        )
+        connection = self._base_connection if on_base else None
+        if connection is None:
             connection = self.pool.get(where.scheme, where.host, where.port)
+            if on_base:
+                self._base_connection = connection
         pairs: Any = headers.items()
         if len(self.cookies):
             cookie = self.cookies.header(where.host, where.path, where.scheme == "https")
@@ -318,11 +320,6 @@ class FastHttpSession(RestMethods):
         if set_cookies:
             self.cookies.store(set_cookies, where.host, where.path)
         return raw
-
-    def _context(self, context: Mapping[str, Any] | None) -> dict[str, Any]:
-        if self.user is not None:
-            return {**self.user.context(), **(context or _NO_CONTEXT)}
-        return dict(context or _NO_CONTEXT)
 
     def close(self) -> None:
         """Close every connection (the next request opens new ones)."""

@@ -159,11 +159,6 @@ class HttpSession(RestMethods, requests.Session):
             self, url, proxies=proxies, stream=stream, verify=verify, cert=cert
         )
 
-    def _context(self, context: Mapping[str, Any] | None) -> dict[str, Any]:
-        if self.user is not None:
-            return {**self.user.context(), **(context or _NO_CONTEXT)}
-        return dict(context or _NO_CONTEXT)
-
     def get(self, url: str | bytes, **kwargs: Any) -> ResponseContextManager:
         """Send a GET request (redirects followed)."""
         kwargs.setdefault("allow_redirects", True)

@@ -35,6 +35,7 @@ from swarm.event import EventHook
 from swarm.exceptions import CONTROL_FLOW, CatchResponseError, ResponseError, SwarmError
 
 _JSON = "application/json"
+_NO_CONTEXT: Mapping[str, Any] = {}
 
 _NOT_ENTERED = (
     "{what}() was called on a response outside a with-block. Use "
@@ -208,10 +209,19 @@ class RestBody(ReportsOnce):
 
 
 class RequestNaming:
-    """``request_name`` and ``rename_request``: a name for every request made in a block."""
+    """How a client's requests are named and what context they carry: ``request_name`` and
+    ``rename_request`` (a name for every request made in a block), and ``_context``."""
 
     #: The name that requests without ``name=`` get, set by ``rename_request``.
     request_name: str | None = None
+    #: The user whose ``context()`` every request's event carries (None: no user).
+    user: Any = None
+
+    def _context(self, context: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The event's ``context``: ``context`` merged over the user's ``context()``."""
+        if self.user is not None:
+            return {**self.user.context(), **(context or _NO_CONTEXT)}
+        return dict(context or _NO_CONTEXT)
 
     @contextmanager
     def rename_request(self, name: str) -> Iterator[None]:

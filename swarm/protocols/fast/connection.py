@@ -171,11 +171,12 @@ class Connection:
         target and headers), which spares serialising and checking them."""
         if body:
             return encode_request(method, target, headers, body, self.host_header)
-        key = (method, target, *headers)
+        pairs = tuple(headers)
+        key = (method, target, pairs)
         last = self._last_request
         if last is not None and last[0] == key:
             return last[1]
-        data = encode_request(method, target, key[2:], body, self.host_header)  # type: ignore[arg-type]  # the pairs after method and target
+        data = encode_request(method, target, pairs, body, self.host_header)
         self._last_request = (key, data)
         return data
 
