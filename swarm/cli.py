@@ -26,7 +26,7 @@ from swarm.exceptions import ConfigError, SwarmError, UserfileError
 from swarm.headless import HeadlessRun
 from swarm.log import setup_logging
 from swarm.protocols.http import HttpUser
-from swarm.shapes import StagesShape
+from swarm.shapes import ArrivalRateShape, StagesShape
 from swarm.user import User
 from swarm.user.inspect import print_task_ratio, print_task_ratio_json
 from swarm.userfile import Userfiles, find_userfiles, load_userfiles
@@ -137,14 +137,55 @@ def pick_shape(userfiles: Userfiles, options: argparse.Namespace) -> Any:
     if len(shapes) > 1:
         names = ", ".join(cls.__name__ for cls in shapes)
         raise UserfileError(f"more than one LoadTestShape in the userfiles ({names}): keep one")
-    stages = getattr(options, "stages", None)
-    if stages and shapes:
+    given = [flag for flag in SHAPE_FLAGS if getattr(options, flag[2:].replace("-", "_"), None)]
+    if given and shapes:
         raise UserfileError(
-            f"--stages and the userfile's {shapes[0].__name__} both shape the load: use one"
+            f"{given[0]} and the userfile's {shapes[0].__name__} both shape the load: use one"
         )
-    if stages:
-        return StagesShape(stages)
-    return shapes[0]() if shapes else None
+    if "--stages" in given and len(given) > 1:
+        raise ConfigError(f"--stages (users) and {given[1]} (an arrival rate) exclude each other")
+    if "--stages" in given:
+        return StagesShape(options.stages)
+    if given:
+        return arrival_shape(options)
+    shape = shapes[0]() if shapes else None
+    if isinstance(shape, ArrivalRateShape):
+        return _with_pool_options(shape, options)
+    return shape
+
+
+#: The options that shape the load instead of -u/-r.
+SHAPE_FLAGS = ("--stages", "--arrival-rate", "--arrival-stages")
+
+
+def arrival_shape(options: argparse.Namespace) -> ArrivalRateShape:
+    """The open model the command line asks for: ``--arrival-rate`` and/or ``--arrival-stages``
+    with the pool options (``--max-users``, ``--pre-allocated-users``, ``--max-lateness``)."""
+    try:
+        return ArrivalRateShape(
+            start_rate=options.arrival_rate or 0.0,
+            stages=options.arrival_stages or (),
+            max_users=options.max_users,
+            pre_allocated_users=options.pre_allocated_users,
+            max_lateness=options.max_lateness,
+        )
+    except ValueError as e:
+        raise ConfigError(f"--arrival-rate/--arrival-stages: {e}") from None
+
+
+def _with_pool_options(shape: ArrivalRateShape, options: argparse.Namespace) -> ArrivalRateShape:
+    """A userfile's ArrivalRateShape, with the pool options of the command line over its own."""
+    pool = {
+        "max_users": getattr(options, "max_users", None),
+        "pre_allocated_users": getattr(options, "pre_allocated_users", None),
+        "max_lateness": getattr(options, "max_lateness", None),
+    }
+    if all(value is None for value in pool.values()):
+        return shape
+    try:
+        return type(shape)(**pool)
+    except ValueError as e:
+        raise ConfigError(f"{type(shape).__name__}: {e}") from None
 
 
 def select_user_classes(userfiles: Userfiles, names: list[str]) -> list[type[User]]:
@@ -169,7 +210,7 @@ def select_user_classes(userfiles: Userfiles, names: list[str]) -> list[type[Use
 
 #: Options that are parsed (so config files written for Locust load) but not yet acted on,
 #: with what to say instead of silently ignoring them.
-UNAVAILABLE = (("iterations", "-i/--iterations is"),)
+UNAVAILABLE: tuple[tuple[str, str], ...] = ()
 
 
 def refuse_unavailable(options: argparse.Namespace) -> None:

@@ -21,6 +21,8 @@ from swarm.option_values import (
     log_level,
     one_or_more,
     port,
+    rate,
+    rate_stages,
     stages,
     timespan,
     whole_number,
@@ -111,13 +113,45 @@ def _add_common(group: argparse._ArgumentGroup, cwd: Path | None, early: bool) -
         type=zero_or_more,
         default=0,
         metavar="<int>",
-        help="stop after this many task iterations in all (not available yet)",
+        help="stop after this many task iterations in all, across users and workers",
     )
     add(
         "--stages",
         type=stages,
         metavar="<d:u:r,...>",
         help="a load shape in stages of DURATION:USERS:RATE, e.g. 1m:10:5,5m:100:10,30s:0:50",
+    )
+    add(
+        "--arrival-rate",
+        type=rate,
+        metavar="<rate>",
+        help="open model: start iterations at this rate whatever the target does, e.g. 200/s",
+    )
+    add(
+        "--arrival-stages",
+        type=rate_stages,
+        metavar="<d:rate,...>",
+        help="open model in stages of DURATION:RATE from --arrival-rate (or 0), e.g. "
+        "30s:100/s,5m:100/s,30s:0",
+    )
+    add(
+        "--max-users",
+        type=one_or_more,
+        metavar="<int>",
+        help="open model: the most users running iterations at once (default 100)",
+    )
+    add(
+        "--pre-allocated-users",
+        type=zero_or_more,
+        metavar="<int>",
+        help="open model: users started before the first iteration (default: --max-users)",
+    )
+    add(
+        "--max-lateness",
+        type=timespan,
+        metavar="<time>",
+        help="open model: how long an iteration may wait for a free user before it is "
+        "dropped (default 1s)",
     )
     add("-l", "--list", dest="list_commands", action="store_true", help="list user classes, exit")
     add("--config-users", nargs="*", metavar="<json>", help="per-class settings: JSON or .json")

@@ -36,13 +36,13 @@ class HeadlessRun(Run):
         self._install_signal_handlers()
         if isinstance(self.runner, MasterRunner) and not self._workers_connected():
             return self.finish()
+        self.runner.iteration_limit = self.options.iterations or None
         shape = self.env.shape_class
         if shape is not None:
             limit = f" for at most {run_time:g}s" if run_time else ""
+            until = "its schedule ends" if hasattr(shape, "arrival_plan") else "tick() returns None"
             logger.info(
-                "Starting a test shaped by %s%s (until its tick() returns None)",
-                type(shape).__name__,
-                limit,
+                "Starting a test shaped by %s%s (until %s)", type(shape).__name__, limit, until
             )
         else:
             logger.info("Starting a test: %d users at %g/s%s", users, rate, _for(run_time))

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from swarm.exceptions import ConfigError
+from swarm.runners.schedule import RateStage, parse_rate, parse_rate_stages
 from swarm.shapes import Stage, parse_stages
 from swarm.timespan import parse_timespan
 
@@ -82,6 +83,23 @@ def timespan(text: str) -> float:
     try:
         return parse_timespan(text)
     except ConfigError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def rate(text: str) -> float:
+    """``--arrival-rate``: iterations per second, as :func:`swarm.runners.schedule.parse_rate`
+    reads them (``200/s``, ``90/m``)."""
+    try:
+        return parse_rate(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def rate_stages(text: str) -> list[RateStage]:
+    """``--arrival-stages``: stages of DURATION:RATE (``30s:100/s,1m:100/s``)."""
+    try:
+        return parse_rate_stages(text)
+    except ValueError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 

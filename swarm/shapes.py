@@ -1,13 +1,20 @@
-"""Ready-made load shapes: stages, steps and a spike. Subclass one in a userfile and set its
+"""Ready-made load shapes: stages, steps and a spike (closed model: a number of users), and
+an arrival rate (open model: iterations per second). Subclass one in a userfile and set its
 attributes (or build one with arguments from code)::
 
-    from swarm.shapes import Stage, StagesShape
+    from swarm.shapes import ArrivalRateShape, RateStage, Stage, StagesShape
 
     class Ramp(StagesShape):
         stages = [Stage(60, 10, 10), Stage(120, 50, 5), Stage(60, 0, 50)]
 
-Each shape's ``users_at(seconds)`` says what it asks for that far into the test (pure, no clock),
-and ``tick()`` asks it for the shape's run time; None means the test is over.
+    class Orders(ArrivalRateShape):
+        stages = [RateStage(60, 200), RateStage(300, 200), RateStage(60, 0)]
+        max_users = 300
+
+Each closed-model shape's ``users_at(seconds)`` says what it asks for that far into the test
+(pure, no clock), and ``tick()`` asks it for the shape's run time; None means the test is over.
+An ``ArrivalRateShape`` has no tick(): the runner follows its ``arrival_plan()``
+(swarm.runners.arrival).
 """
 
 from __future__ import annotations
@@ -17,6 +24,13 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from swarm.exceptions import SwarmError
+from swarm.runners.schedule import (
+    DEFAULT_MAX_LATENESS,
+    DEFAULT_MAX_USERS,
+    ArrivalPlan,
+    RateCurve,
+    RateStage,
+)
 from swarm.timespan import parse_timespan
 from swarm.user.shape import LoadTestShape
 
@@ -119,4 +133,67 @@ class SpikeShape(_PureShape):
         return (self.base_users, self.spike_rate if seconds >= self.spike_at else self.spawn_rate)
 
 
-__all__ = ["SpikeShape", "Stage", "StagesShape", "StepLoadShape", "parse_stages"]
+class ArrivalRateShape(LoadTestShape):
+    """The open model: iterations start at a rate, whatever the target does.
+
+    The rate starts at ``start_rate`` (iterations/s) and each ``RateStage(duration, rate)``
+    moves it linearly to its rate (a stage at the rate before holds it); with stages the test
+    ends after the last, without them it runs at ``start_rate`` until stopped. Iterations are
+    run by a pool of up to ``max_users`` users (``pre_allocated_users`` of them, all by
+    default, started before the first); one that waits longer than ``max_lateness`` seconds for
+    a free user is dropped. See docs/load-models.md.
+    """
+
+    abstract = True
+    start_rate: ClassVar[float] = 0.0
+    stages: ClassVar[Sequence[RateStage | tuple[float, float]]] = ()
+    max_users: ClassVar[int] = DEFAULT_MAX_USERS
+    pre_allocated_users: ClassVar[int | None] = None
+    max_lateness: ClassVar[float] = DEFAULT_MAX_LATENESS
+
+    def __init__(
+        self,
+        start_rate: float | None = None,
+        stages: Sequence[RateStage | tuple[float, float]] | None = None,
+        max_users: int | None = None,
+        pre_allocated_users: int | None = None,
+        max_lateness: float | None = None,
+    ) -> None:
+        super().__init__()
+        cls = type(self)
+        given = cls.stages if stages is None else stages
+        self.curve = RateCurve(
+            cls.start_rate if start_rate is None else start_rate,
+            [s if isinstance(s, RateStage) else RateStage(*s) for s in given],
+        )
+        self.pool = ArrivalPlan(
+            self.curve,
+            max_users=cls.max_users if max_users is None else max_users,
+            pre_allocated_users=(
+                cls.pre_allocated_users if pre_allocated_users is None else pre_allocated_users
+            ),
+            max_lateness=cls.max_lateness if max_lateness is None else max_lateness,
+        )
+
+    def arrival_plan(self, iterations: int | None = None) -> ArrivalPlan:
+        """The run this shape asks for, ended after ``iterations`` if given (``-i``)."""
+        pool = self.pool
+        return ArrivalPlan(
+            self.curve, pool.max_users, pool.pre_allocated_users, pool.max_lateness, iterations
+        )
+
+    def tick(self) -> None:
+        """Not used: an arrival rate is not a number of users (runners follow
+        ``arrival_plan()``)."""
+        return
+
+
+__all__ = [
+    "ArrivalRateShape",
+    "RateStage",
+    "SpikeShape",
+    "Stage",
+    "StagesShape",
+    "StepLoadShape",
+    "parse_stages",
+]

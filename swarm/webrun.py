@@ -2,8 +2,8 @@
 
 The process serves the UI until Ctrl-C or SIGTERM (or ``--autoquit`` seconds after a test
 stops); a test starts from the page, or at once with ``--autostart`` (``-u``, ``-r``, ``-t``
-as given). However it ends, it ends as a headless run does (:class:`swarm.lifecycle.Run`):
-summary, reports, ``quitting``, exit code.
+as given; with a load shape, the shape and ``-t``). However it ends, it ends as a headless
+run does (:class:`swarm.lifecycle.Run`): summary, reports, ``quitting``, exit code.
 """
 
 from __future__ import annotations
@@ -80,9 +80,12 @@ class WebRun(Run):
             self.quit("Not enough workers connected")
             return
         options = self.options
+        users = options.num_users if options.num_users is not None else 1
+        rate = options.spawn_rate if options.spawn_rate is not None else 1.0
+        shaped = self.env.shape_class is not None  # the shape sets the users: not -u and -r
         wanted = SwarmRequest(
-            user_count=options.num_users if options.num_users is not None else 1,
-            spawn_rate=options.spawn_rate if options.spawn_rate is not None else 1.0,
+            user_count=None if shaped else users,
+            spawn_rate=None if shaped else rate,
             run_time=options.run_time,
         )
         try:

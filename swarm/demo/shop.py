@@ -15,6 +15,8 @@ Routes (JSON unless noted; ``<id>`` is a product id)::
     HEAD on any GET route: its headers alone
     GET  /__stats         request counts (not counted themselves)
     POST /__reset         zero the counts (not counted)
+    POST /__stall?after=N&seconds=S   from the N-th request on, hold every request until S
+                          seconds have passed, as a server pausing (a GC, a failover) does
 
 Each route waits a lognormal time around its own median (5-40 ms, 300 ms for /slow) times
 ``latency_scale``; latencies and checkout failures come from one ``random.Random(seed)``, so
@@ -30,6 +32,7 @@ import json
 import math
 import random
 import re
+import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -142,6 +145,15 @@ class Shop:
         self._orders = 0
         self.counts: Counter[tuple[str, str]] = Counter()
         self.total_served = 0
+        # (the count that starts the stall, its seconds); when it started, until when
+        self._stall: tuple[int, float] | None = None
+        self._stalled_until = 0.0
+
+    def stall_after(self, requests: int, seconds: float) -> None:
+        """When ``requests`` requests have been served, pause: every request that arrives
+        in the next ``seconds`` (the one that starts the stall included) is answered only
+        when they are over."""
+        self._stall = (requests, seconds)
 
     def close(self) -> None:
         self._closed.set()
@@ -158,24 +170,47 @@ class Shop:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO") or "/"
-        reply = self._internal(method, path)
+        reply = self._internal(method, path, environ)
         if reply is None:
             reply = self._serve(method, path, environ)
         body = _send(reply, start_response)
         return [] if method == "HEAD" else body
 
-    def _internal(self, method: str, path: str) -> Reply | None:
+    def _internal(self, method: str, path: str, environ: dict[str, Any]) -> Reply | None:
         if path == "/__stats" and method == "GET":
             return Reply(200, self.stats())
         if path == "/__reset" and method == "POST":
             self.reset_counts()
             return Reply(200, self.stats())
+        if path == "/__stall" and method == "POST":
+            return self._arm_stall(environ.get("QUERY_STRING", ""))
         return None
+
+    def _arm_stall(self, query: str) -> Reply:
+        args = parse_qs(query)
+        after = _positive_int((args.get("after") or ["1"])[0])
+        try:
+            seconds = float((args.get("seconds") or ["1"])[0])
+        except ValueError:
+            seconds = -1.0
+        if after is None or not 0 < seconds <= 60:
+            return Reply(400, {"error": "expected after=N (1 or more) and seconds=S (0 to 60)"})
+        self.stall_after(self.total_served + after, seconds)
+        return Reply(200, {"stall_at_request": self.total_served + after, "seconds": seconds})
+
+    def _hold_if_stalled(self) -> None:
+        now = time.monotonic()
+        if self._stall is not None and self.total_served >= self._stall[0]:
+            self._stalled_until = now + self._stall[1]
+            self._stall = None
+        if now < self._stalled_until:
+            self._closed.wait(self._stalled_until - now)
 
     def _serve(self, method: str, path: str, environ: dict[str, Any]) -> Reply:
         template, route, params = match(method, path)
         self.counts[method if method in METHODS else "OTHER", template] += 1
         self.total_served += 1
+        self._hold_if_stalled()
         if route is None:
             status = HTTPStatus.NOT_FOUND if template == OTHER else HTTPStatus.METHOD_NOT_ALLOWED
             return Reply(status, {"error": status.phrase})

@@ -37,6 +37,7 @@ from swarm.runners.usage import LOOP_LAG_PROBE_INTERVAL, LoopLagProbe, UsageMoni
 
 if TYPE_CHECKING:
     from swarm.env import Environment
+    from swarm.runners.schedule import ArrivalPlan
     from swarm.stats import RequestStats
     from swarm.user import User
 
@@ -81,6 +82,10 @@ class Runner:
         self.spawning_greenlet: gevent.Greenlet | None = None
         #: The greenlet following the load shape, when ``start_shape`` runs one.
         self.shape_greenlet: gevent.Greenlet | None = None
+        #: ``-i``: end a test after this many task iterations in all (None: no limit).
+        self.iteration_limit: int | None = None
+        #: The open model's plan while an arrival-rate run goes on or after one (else None).
+        self.arrival_plan: ArrivalPlan | None = None
         #: The user classes a load shape's tick() asked for last (spawned by name too).
         self.shape_user_classes: list[type[User]] = []
         #: Users by class name, oldest first (dicts as ordered sets: O(1) to forget a user that
@@ -142,20 +147,36 @@ class Runner:
 
     @property
     def user_classes_by_name(self) -> dict[str, type[User]]:
-        return {cls.__name__: cls for cls in (*self.user_classes, *self.shape_user_classes)}
+        """Every class this runner can spawn by name: any of the userfile's
+        (``environment.available_user_classes``), not only those of ``user_classes``, since a
+        load shape may ask for any of them. On a clash of names the listed classes and the
+        shape's win."""
+        listed = (*self.user_classes, *self.shape_user_classes)
+        return {**self.environment.available_user_classes, **{c.__name__: c for c in listed}}
 
     # -- starting and stopping users ---------------------------------------------------------
 
-    def spawn_users(self, counts: dict[str, int]) -> None:
-        """Start ``counts[name]`` more users of each named class."""
+    def spawn_users(
+        self, counts: dict[str, int], prepare: Callable[[User], None] | None = None
+    ) -> list[User]:
+        """Start ``counts[name]`` more users of each named class; return them.
+
+        ``prepare(user)``, if given, runs on each user before it starts (the arrival-rate
+        pool gives its users their own task loop there).
+        """
         classes = self.user_classes_by_name
+        started = []
         for name, count in counts.items():
             for _ in range(count):
                 user = classes[name](self.environment)
+                if prepare is not None:
+                    prepare(user)
                 self._users.setdefault(name, {})[user] = None
                 greenlet = user.start(self.user_greenlets)
                 greenlet.link(lambda g, u=user, n=name: self._forget(n, u))
                 greenlet.link_exception(self._on_user_crash)
+                started.append(user)
+        return started
 
     def stop_users(self, counts: dict[str, int]) -> None:
         """Stop ``counts[name]`` users of each named class, newest first.
@@ -334,6 +355,10 @@ class Runner:
     def start(self, user_count: int, spawn_rate: float, wait: bool = False) -> None:
         raise NotImplementedError
 
+    def start_arrival(self, plan: ArrivalPlan) -> None:
+        """Run the open model (an arrival rate); see ``swarm.runners.arrival``."""
+        raise NotImplementedError(f"{type(self).__name__} cannot run an arrival rate")
+
     # -- load shapes -------------------------------------------------------------------------
 
     #: Seconds between two calls of the load shape's ``tick()``.
@@ -347,6 +372,10 @@ class Runner:
         shape = self.environment.shape_class
         if shape is None:
             raise ValueError("start_shape() needs environment.shape_class (a LoadTestShape)")
+        arrival_plan = getattr(shape, "arrival_plan", None)
+        if arrival_plan is not None:  # an ArrivalRateShape: the open model, no tick()
+            self.start_arrival(arrival_plan(self.iteration_limit))
+            return
         shape.runner = self
         shape.reset_time()
         self.shape_greenlet = self.spawn_in_background(self._follow_shape, shape)
@@ -366,7 +395,8 @@ class Runner:
             target = (int(wanted[0]), float(wanted[1]), *(cls.__name__ for cls in classes or ()))
             if target != last:
                 # start() redirects a ramp in progress: the new target applies now.
-                logger.info("Load shape: %d users at %g/s", target[0], target[1])
+                names = f" of {', '.join(target[2:])}" if classes is not None else ""
+                logger.info("Load shape: %d users at %g/s%s", target[0], target[1], names)
                 if classes is None:
                     self.start(target[0], target[1])
                 else:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import gevent
 from gevent.event import Event
 
+from swarm.runners.arrival import ArrivalExecutor, CorrectedTimes
 from swarm.runners.base import (
     STATE_INIT,
     STATE_RUNNING,
@@ -17,9 +18,11 @@ from swarm.runners.base import (
     Runner,
 )
 from swarm.runners.dispatch import UserClassSpec, UsersDispatcher, specs_from_classes
+from swarm.runners.iterations import IterationBudget
 
 if TYPE_CHECKING:
     from swarm.env import Environment
+    from swarm.runners.schedule import ArrivalPlan
     from swarm.user import User
 
 logger = logging.getLogger(__name__)
@@ -39,6 +42,12 @@ class LocalRunner(Runner):
         #: Set while no stop is in progress: a second stop() (or a quit()) waits on it.
         self._not_stopping = Event()
         self._not_stopping.set()
+        #: The arrival-rate run under way (or the last one), None in the closed model.
+        self.arrival: ArrivalExecutor | None = None
+        #: The request listener of the arrival-rate run under way, None otherwise.
+        self._corrected: CorrectedTimes | None = None
+        #: The test's ``iteration_limit`` as a budget the users share (closed model), or None.
+        self._budget: IterationBudget | None = None
 
     def start(
         self,
@@ -58,6 +67,8 @@ class LocalRunner(Runner):
             raise ValueError(f"user_count must be 0 or more, not {user_count}")
         if spawn_rate <= 0:
             raise ValueError(f"spawn_rate must be above 0, not {spawn_rate}")
+        if self._corrected is not None:
+            raise ValueError("an arrival-rate run sets its own users: stop it first")
         if self.state in (STATE_INIT, STATE_STOPPED):
             self._begin_test()
         if self.spawning_greenlet is not None:
@@ -72,12 +83,56 @@ class LocalRunner(Runner):
         if wait:
             self.spawning_greenlet.join()
 
+    def start_arrival(self, plan: ArrivalPlan) -> None:
+        """Run the open model: iterations on ``plan``'s schedule, by a pool of users.
+
+        The pre-allocated users start first (``spawning_complete`` fires once they have); the
+        schedule's clock starts then. When the schedule is over and its last iterations have
+        finished, the test ends as a load shape's does. See ``swarm.runners.arrival``.
+        """
+        if self.state not in (STATE_INIT, STATE_STOPPED):
+            raise ValueError("a test is running: stop it before starting an arrival-rate run")
+        self._begin_test()
+        self._budget = None  # the schedule counts an arrival-rate run's iterations
+        self.arrival_plan = plan
+        executor = self.arrival = ArrivalExecutor(self, plan)
+        self._corrected = CorrectedTimes(self.stats, executor.lateness)
+        events = self.environment.events
+        events.request.remove_listener(self.stats.on_request)
+        events.request.add_listener(self._corrected.on_request)
+        self.state = STATE_SPAWNING
+        self.spawning_greenlet = self.spawn_in_background(self._run_arrival, executor)
+
+    def _run_arrival(self, executor: ArrivalExecutor) -> None:
+        executor.prepare()
+        self.state = STATE_RUNNING
+        logger.info(
+            "Arrival rate %s: %d users ready (at most %d)",
+            executor.plan.describe(),
+            self.user_count,
+            executor.max_users,
+        )
+        self.environment.events.spawning_complete.fire(user_count=self.user_count)
+        executor.run()
+        logger.info("The arrival-rate schedule is over: ending the test")
+        self.greenlet.spawn(self.stop_test_from_user)
+
+    def _end_arrival(self) -> None:
+        if self._corrected is not None:
+            events = self.environment.events
+            events.request.remove_listener(self._corrected.on_request)
+            events.request.add_listener(self.stats.on_request)
+            self._corrected = None
+
     def _begin_test(self) -> None:
         self.stats.clear_all()
         self.usage.reset()
         self.cpu_warning_emitted = False
         self._dispatcher = UsersDispatcher([LOCAL_WORKER], specs_from_classes(self.user_classes))
         self._dispatched = {}
+        self.arrival_plan, self.arrival = None, None
+        limit = self.iteration_limit
+        self._budget = IterationBudget(limit, self.stats, self._spent) if limit else None
         self.environment.events.test_start.fire(environment=self.environment)
 
     def _ramp(
@@ -107,7 +162,11 @@ class LocalRunner(Runner):
             alive = self.user_classes_count
             self.stop_users({n: min(c, alive.get(n, 0)) for n, c in shrink.items()})
         if grow:
-            self.spawn_users(grow)
+            self.spawn_users(grow, prepare=self._budget.enlist if self._budget else None)
+
+    def _spent(self) -> None:
+        logger.info("%d iterations done (-i): ending the test", self.iteration_limit or 0)
+        self.greenlet.spawn(self.stop_test_from_user)
 
     def stop(self) -> None:
         """Stop every user (within the stop timeout) and end the test; the runner stays.
@@ -126,10 +185,14 @@ class LocalRunner(Runner):
         try:
             self.environment.events.test_stopping.fire(environment=self.environment)
             self.state = STATE_STOPPING
+            shape = self.shape_greenlet
+            if shape is not None and shape is not gevent.getcurrent():
+                shape.kill(block=True)  # else its next tick would start the test again
             if self.spawning_greenlet is not None:
                 self.spawning_greenlet.kill(block=True)
                 self.spawning_greenlet = None
             self.stop_all_users()
+            self._end_arrival()
             self._dispatched = {}
             self.state = STATE_STOPPED
             self.environment.events.test_stop.fire(environment=self.environment)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,7 @@ from swarm.runners.nodes import HEARTBEAT_LIVENESS, WorkerNode, WorkerNodes
 if TYPE_CHECKING:
     from swarm.env import Environment
     from swarm.rpc.transport import ServerTransport
+    from swarm.user import User
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class MasterRunner(Runner):
     #: Watched for saturation like the workers, but its lag delays messages, not latencies.
     usage_name = "master"
     generates_load = False
+    takes_shape_user_classes = True
 
     def __init__(
         self,
@@ -107,6 +109,8 @@ class MasterRunner(Runner):
         self._stats_seq: dict[str, int] = {}
         self._dispatcher: UsersDispatcher | None = None
         self._sent: dict[str, dict[str, int]] = {}  # the counts each worker was last sent
+        #: Per worker, the class names it said it lacks (logged once a test).
+        self._unknown_classes: dict[str, set[str]] = {}
         self._spawn_seq = 0
         self._all_spawned = Event()
         self._all_stopped = Event()
@@ -156,16 +160,25 @@ class MasterRunner(Runner):
 
     # -- a test ------------------------------------------------------------------------------
 
-    def start(self, user_count: int, spawn_rate: float, wait: bool = False) -> None:
+    def start(
+        self,
+        user_count: int,
+        spawn_rate: float,
+        wait: bool = False,
+        user_classes: list[type[User]] | None = None,
+    ) -> None:
         """Ramp the workers, together, to ``user_count`` users at ``spawn_rate`` users/s.
 
         Called during a test it changes the target from where the ramp is. With ``wait``,
-        returns once every worker has its final share running.
+        returns once every worker has its final share running. ``user_classes`` (from a load
+        shape) replaces the classes the users are drawn from: the running users move over to
+        them at once, and workers start them by name (any class of their userfile).
         """
         if user_count < 0:
             raise ValueError(f"user_count must be 0 or more, not {user_count}")
         if spawn_rate <= 0:
             raise ValueError(f"spawn_rate must be above 0, not {spawn_rate}")
+        specs = specs_from_classes(user_classes) if user_classes is not None else None
         if not self.clients.active:
             logger.warning("No worker is connected: nothing to start (start workers first)")
             return
@@ -174,8 +187,10 @@ class MasterRunner(Runner):
         self.target_user_count = user_count
         self.spawn_rate = spawn_rate
         self.state = STATE_SPAWNING
+        if user_classes is not None:
+            self.shape_user_classes = list(user_classes)
         assert self._dispatcher is not None
-        self._dispatcher.new_dispatch(user_count, spawn_rate)
+        self._dispatcher.new_dispatch(user_count, spawn_rate, specs)
         self._restart_dispatch()
         if wait and self.spawning_greenlet is not None:
             self.spawning_greenlet.join()
@@ -190,6 +205,7 @@ class MasterRunner(Runner):
         workers = [node.id for node in self.clients.active]
         self._dispatcher = UsersDispatcher(workers, specs_from_classes(self.user_classes))
         self._sent = {}
+        self._unknown_classes = {}
         self.environment.events.test_start.fire(environment=self.environment)
 
     def _restart_dispatch(self) -> None:
@@ -464,8 +480,23 @@ class MasterRunner(Runner):
         node.spawned_seq = max(node.spawned_seq, int(data.get("seq", 0)))
         node.user_count = int(data.get("user_count", 0))
         node.user_classes_count = dict(data.get("user_classes_count", {}))
+        self._note_unknown_classes(node_id, data.get("unknown_user_classes", ()))
         if not self._pending_spawns():
             self._all_spawned.set()
+
+    def _note_unknown_classes(self, node_id: str, names: Iterable[str]) -> None:
+        """Log, once a test per worker and name, the classes a worker said it does not have."""
+        reported = self._unknown_classes.setdefault(node_id, set())
+        new = sorted({str(name) for name in names} - reported)
+        if not new:
+            return
+        reported.update(new)
+        logger.error(
+            "Worker %s has no user class %s: it runs none of those users (does it run the "
+            "same userfile as the master?)",
+            node_id,
+            ", ".join(map(repr, new)),
+        )
 
     def _on_stopped(self, node_id: str, data: Any) -> None:
         node = self.clients.get(node_id)

@@ -119,6 +119,8 @@ class WorkerRunner(Runner):
         self.last_master_heartbeat = clock()
         self.master_lost = False
         self._dispatched: dict[str, int] = {}
+        #: Class names the master asked for that this worker lacks, logged in this test.
+        self._unknown_reported: set[str] = set()
         self._report_seq = 0
         #: Warnings and errors logged here, shipped to the master with each report.
         self.log_buffer = LogBuffer()
@@ -173,38 +175,50 @@ class WorkerRunner(Runner):
 
     def _on_spawn(self, data: dict[str, Any]) -> None:
         if self.state in (STATE_INIT, STATE_STOPPED):
-            self.stats.clear_all()
-            self.usage.reset()
-            self.cpu_warning_emitted = False
-            self._dispatched = {}
-            self.environment.events.test_start.fire(environment=self.environment)
-        if data.get("host"):
-            self.environment.host = data["host"]
-        self.environment.stop_timeout = data.get("stop_timeout")
+            self._begin_test()
+        self._take_options(data)
         self.state = STATE_SPAWNING
         self._send(m.SPAWNING, {"seq": data.get("seq", 0)})
-        self._apply({str(k): int(v) for k, v in data["user_classes_count"].items()})
+        unknown = self._apply({str(k): int(v) for k, v in data["user_classes_count"].items()})
         if data.get("reset_stats"):
             self.stats.reset_all()
         self.state = STATE_RUNNING
-        self._send(
-            m.SPAWNING_COMPLETE,
-            {
-                "seq": data.get("seq", 0),
-                "user_count": self.user_count,
-                "user_classes_count": self.user_classes_count,
-            },
-        )
-
-    def _apply(self, wanted: dict[str, int]) -> None:
-        unknown = set(wanted) - set(self.user_classes_by_name)
+        complete: dict[str, Any] = {
+            "seq": data.get("seq", 0),
+            "user_count": self.user_count,
+            "user_classes_count": self.user_classes_count,
+        }
         if unknown:
-            logger.error(
-                "The master asked for user classes this worker does not have: %s "
-                "(do master and workers run the same userfile?)",
-                ", ".join(sorted(unknown)),
-            )
-            wanted = {n: c for n, c in wanted.items() if n not in unknown}
+            complete["unknown_user_classes"] = unknown
+        self._send(m.SPAWNING_COMPLETE, complete)
+
+    def _begin_test(self) -> None:
+        self.stats.clear_all()
+        self.usage.reset()
+        self.cpu_warning_emitted = False
+        self._dispatched = {}
+        self._unknown_reported = set()
+        self.environment.events.test_start.fire(environment=self.environment)
+
+    def _take_options(self, data: dict[str, Any]) -> None:
+        """The master's host and stop timeout, from a ``spawn``."""
+        host = data.get("host")
+        if host:
+            self.environment.host = host
+            # The host points every listed class at the target; a load shape may ask for any
+            # class of the userfile by name, so those are pointed at it as well.
+            for cls in self.user_classes_by_name.values():
+                cls.host = host
+        self.environment.stop_timeout = data.get("stop_timeout")
+
+    def _apply(self, wanted: dict[str, int]) -> list[str]:
+        """Run ``wanted`` users per class name; returns the names this worker has no class for
+        (their users are not run)."""
+        known = self.user_classes_by_name
+        unknown = sorted(name for name in wanted if name not in known)
+        if unknown:
+            self._report_unknown(unknown)
+            wanted = {n: c for n, c in wanted.items() if n in known}
         before = self._dispatched
         grow = {n: c - before.get(n, 0) for n, c in wanted.items() if c > before.get(n, 0)}
         shrink = {n: c - wanted.get(n, 0) for n, c in before.items() if c > wanted.get(n, 0)}
@@ -214,6 +228,20 @@ class WorkerRunner(Runner):
             self.stop_users({n: min(c, alive.get(n, 0)) for n, c in shrink.items()})
         if grow:
             self.spawn_users(grow)
+        return unknown
+
+    def _report_unknown(self, names: list[str]) -> None:
+        """Log, once a test per name, the classes the master asked for that are not here."""
+        new = [name for name in names if name not in self._unknown_reported]
+        if not new:
+            return
+        self._unknown_reported.update(new)
+        logger.error(
+            "Worker %s has no user class %s, which the master asked for: it runs none of "
+            "those users (do master and workers run the same userfile?)",
+            self.client_id,
+            ", ".join(map(repr, new)),
+        )
 
     def _on_stop(self, data: Any) -> None:
         self.spawn_in_background(self.stop)

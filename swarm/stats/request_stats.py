@@ -67,6 +67,24 @@ class RequestStats:
         self._history_stride = 1
         self._history_calls = 0
         self._warned: set[str] = set()
+        #: Arrival-rate mode: iterations started, and those due when no user could run them
+        #: (dropped; see swarm.runners.arrival).
+        self.iterations = 0
+        self.dropped_iterations = 0
+        #: Arrival-rate mode: the same requests timed as the client saw them, without the
+        #: coordinated-omission correction these entries carry; None in the closed model.
+        self.service: RequestStats | None = None
+
+    def keep_service_times(self) -> RequestStats:
+        """Start keeping ``service`` (uncorrected service times) beside these statistics."""
+        if self.service is None:
+            self.service = RequestStats(
+                clock=self.clock,
+                max_names=self.max_names,
+                history_size=2,
+                use_response_times_cache=self.use_response_times_cache,
+            )
+        return self.service
 
     def _new_entry(self, name: str, method: str) -> StatsEntry:
         return StatsEntry(self, name, method, self.use_response_times_cache)
@@ -271,7 +289,10 @@ class RequestStats:
         self.total.reset()
         self.last_request_timestamp = None
         self.errors = {}
+        self.iterations = self.dropped_iterations = 0
         self._clear_history()
+        if self.service is not None:
+            self.service.reset_all()
 
     def clear_all(self) -> None:
         """Remove every entry, error, exception and history point: a new test."""
@@ -280,6 +301,8 @@ class RequestStats:
         self.last_request_timestamp = None
         self.errors = {}
         self.exceptions = {}
+        self.iterations = self.dropped_iterations = 0
+        self.service = None
         self._clear_history()
 
     def _clear_history(self) -> None:
@@ -301,8 +324,9 @@ class RequestStats:
         """What a worker sends: every entry's delta, the errors since the last report, then
         starts afresh.
 
-        ``{"entries": [StatsEntry.take_delta(), ...], "start_time": ..., "errors": {...}}``;
-        ``merge_report`` on the master adds it up exactly.
+        ``{"entries": [StatsEntry.take_delta(), ...], "start_time": ..., "errors": {...}}``,
+        in an arrival-rate run also ``iterations``, ``dropped_iterations`` and ``service`` (the
+        service times' own report); ``merge_report`` on the master adds it up exactly.
         """
         report = {
             "entries": [
@@ -311,6 +335,12 @@ class RequestStats:
             "start_time": self.total.start_time,
             "errors": self.serialize_errors(),
         }
+        if self.iterations or self.dropped_iterations:
+            report["iterations"] = self.iterations
+            report["dropped_iterations"] = self.dropped_iterations
+            self.iterations = self.dropped_iterations = 0
+        if self.service is not None:
+            report["service"] = self.service.take_report()
         self.total.reset()
         self.last_request_timestamp = None
         self.errors = {}
@@ -328,6 +358,11 @@ class RequestStats:
         start = report.get("start_time")
         if start is not None and start < self.total.start_time:
             self.total.start_time = start
+        self.iterations += int(report.get("iterations", 0))
+        self.dropped_iterations += int(report.get("dropped_iterations", 0))
+        service = report.get("service")
+        if service is not None:
+            self.keep_service_times().merge_report(service)
         errors: Mapping[str, Mapping[str, Any]] = report.get("errors") or {}
         for key, data in errors.items():
             incoming = StatsError.unserialize(data)

@@ -118,7 +118,8 @@ class User:
         test.
         """
         self._state = STATE_RUNNING
-        self._taskset_instance = DefaultTaskSet(self)
+        if self._taskset_instance is None:  # else a runner gave the user its own loop
+            self._taskset_instance = DefaultTaskSet(self)
         try:
             if not self._begin():
                 return

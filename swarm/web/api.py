@@ -15,7 +15,7 @@ from flask import Blueprint, Response, jsonify, request
 from swarm.runners.master import MasterRunner
 from swarm.user.inspect import get_ratio
 from swarm.web.context import web_ui
-from swarm.web.control import NotStartable
+from swarm.web.control import NotStartable, shape_name
 from swarm.web.form import FormError, parse_swarm_form
 from swarm.web.openapi import openapi_document
 from swarm.web.snapshot import exceptions_rows, requests_snapshot
@@ -33,11 +33,13 @@ def _reply(status: int, **data: Any) -> tuple[Response, int]:
 def swarm() -> tuple[Response, int]:
     ui = web_ui()
     env = ui.environment
+    shape = shape_name(env)
     try:
         wanted = parse_swarm_form(
             request.form.to_dict(flat=False),
             available_classes=env.available_user_classes,
             class_picker=ui.class_picker,
+            shape=shape is not None,
         )
         message = ui.control.start(wanted)
     except FormError as error:
@@ -46,6 +48,8 @@ def swarm() -> tuple[Response, int]:
         return _reply(409, success=False, message=str(error), host=env.host)
     logger.info("Web UI: %s", message)
     reply: dict[str, Any] = {"success": True, "message": message, "host": env.host}
+    if shape is not None:
+        reply["shape"] = shape
     if wanted.run_time:
         reply["run_time"] = wanted.run_time
     if ui.class_picker:
@@ -77,7 +81,11 @@ def stats_requests() -> Response:
     env = ui.environment
     return jsonify(
         requests_snapshot(
-            env.stats, ui.runner, host=env.host, run_time_left=ui.control.run_time_left()
+            env.stats,
+            ui.runner,
+            host=env.host,
+            run_time_left=ui.control.run_time_left(),
+            shape=shape_name(env),
         )
     )
 

@@ -2,7 +2,8 @@
 
 Pure: no Flask, no runner. ``parse_swarm_form`` either returns a :class:`SwarmRequest` or
 raises :class:`FormError` whose ``errors`` map each bad field to a sentence the page shows
-beside that field.
+beside that field. When a load shape sets the users, the user count and spawn rate are neither
+required nor read.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ _UNSAFE_IN_URL = re.compile(r"[\s<>\"'`]")
 
 @dataclass(frozen=True)
 class SwarmRequest:
-    """What a valid start form asks for. ``None`` means "not given": keep what there is."""
+    """What a valid start form asks for. ``None`` means "not given": keep what there is, and
+    for ``user_count`` and ``spawn_rate``, let the load shape decide (they are always given
+    without one)."""
 
-    user_count: int
-    spawn_rate: float
+    user_count: int | None
+    spawn_rate: float | None
     host: str | None = None
     run_time: float | None = None
     user_classes: tuple[str, ...] = ()
@@ -95,19 +98,29 @@ _FIELDS: dict[str, tuple[Callable[[str], object], bool]] = {
     "host": (_host, False),
     "run_time": (_run_time, False),
 }
+#: The fields a load shape answers instead of the form.
+SHAPE_FIELDS = frozenset({"user_count", "spawn_rate"})
 
 
 def parse_swarm_form(
-    form: Form, *, available_classes: Collection[str] = (), class_picker: bool = False
+    form: Form,
+    *,
+    available_classes: Collection[str] = (),
+    class_picker: bool = False,
+    shape: bool = False,
 ) -> SwarmRequest:
     """The typed request, or FormError naming every bad field at once.
 
     ``user_classes`` (repeated) is read only with ``class_picker``; each name must be one of
-    ``available_classes``, and an empty choice means "as before".
+    ``available_classes``, and an empty choice means "as before". With ``shape`` (a load
+    shape sets the users) ``user_count`` and ``spawn_rate`` are ignored, even when invalid,
+    and come back as None.
     """
-    values: dict[str, object] = {}
+    values: dict[str, object] = dict.fromkeys(SHAPE_FIELDS)
     errors: dict[str, str] = {}
     for field, (parse, required) in _FIELDS.items():
+        if shape and field in SHAPE_FIELDS:
+            continue
         given = form.get(field) or [""]
         if not given[0].strip() and required:
             errors[field] = "is required"
@@ -127,8 +140,8 @@ def parse_swarm_form(
     if errors:
         raise FormError(errors)
     return SwarmRequest(
-        user_count=cast(int, values["user_count"]),
-        spawn_rate=cast(float, values["spawn_rate"]),
+        user_count=cast("int | None", values["user_count"]),
+        spawn_rate=cast("float | None", values["spawn_rate"]),
         host=cast("str | None", values["host"]),
         run_time=cast("float | None", values["run_time"]),
         user_classes=classes,

@@ -80,6 +80,21 @@ WORKER = obj(
         "heartbeat_age": NUMBER,
     }
 )
+GENERATOR = obj(
+    {
+        "saturated": BOOLEAN,
+        "saturated_share": NUMBER,
+        "peak_cpu": NUMBER,
+        "peak_loop_lag_ms": NUMBER,
+        "saturated_processes": obj({}, extra=NUMBER),
+        "master_saturated_share": NUMBER,
+        "cpu_limit": NUMBER,
+        "loop_lag_limit_ms": NUMBER,
+        "headline": nullable(STRING),
+        "detail": nullable(STRING),
+        "master_note": nullable(STRING),
+    }
+)
 STATS_REQUESTS = obj(
     {
         "timestamp": NUMBER,
@@ -101,6 +116,8 @@ STATS_REQUESTS = obj(
         "host": nullable(STRING),
         "run_time_left": nullable(NUMBER),
         "cpu_warning": BOOLEAN,
+        "generator": GENERATOR,
+        "shape": nullable(STRING),
         "is_distributed": BOOLEAN,
         "workers": array(WORKER),
         "worker_count": INTEGER,
@@ -136,10 +153,17 @@ USER_CLASSES = obj(
     }
 )
 JSON_REPORT = array(obj({"name": STRING, "method": STRING, "num_requests": INTEGER}))
-SWARM_FORM = obj(
-    {"user_count": STRING, "spawn_rate": STRING},
-    extra=STRING,
-)
+#: Not ``obj``: user_count and spawn_rate are required only when no load shape sets the users.
+SWARM_FORM: Schema = {
+    "type": "object",
+    "properties": {
+        "user_count": {**STRING, "description": "required, and read, only without a load shape"},
+        "spawn_rate": {**STRING, "description": "required, and read, only without a load shape"},
+        "host": STRING,
+        "run_time": STRING,
+    },
+    "additionalProperties": STRING,
+}
 SWARM_REPLY = obj({"success": BOOLEAN, "message": STRING, "host": nullable(STRING)})
 
 
@@ -162,10 +186,14 @@ ROUTES: tuple[RouteDoc, ...] = (
     RouteDoc(
         "/swarm",
         ("POST",),
-        "Start a test, or change the users and spawn rate of the running one",
+        "Start a test (a load shape's, when the userfile has one), or change the users and "
+        "spawn rate of the running one",
         SWARM_REPLY,
         form=SWARM_FORM,
-        errors={400: "invalid fields (``errors``: field -> message)", 409: "cannot start now"},
+        errors={
+            400: "invalid fields (``errors``: field -> message)",
+            409: "cannot start now, or a load shape sets the users of the running test",
+        },
     ),
     RouteDoc("/stop", ("GET", "POST"), "Stop the test", MESSAGE),
     RouteDoc("/stats/reset", ("GET", "POST"), "Reset the statistics", MESSAGE),

@@ -3,8 +3,10 @@
 The template gets: ``base_path``, ``version``, ``state``, ``host``, ``class_picker``,
 ``user_classes`` (names of every class the userfile defines), ``selected_classes``,
 ``num_users``, ``spawn_rate``, ``run_time`` (the command line's ``-u``, ``-r``, ``-t`` as
-the form's defaults), ``is_distributed``. Every URL in the page is relative, so the page must
-be served at a URL ending in ``/``: ``GET <base path>`` redirects there.
+the form's defaults), ``is_distributed``, ``shape_name`` (the load shape that sets the users,
+or None: then the form asks for neither users nor spawn rate). Every URL in the page is
+relative, so the page must be served at a URL ending in ``/``: ``GET <base path>`` redirects
+there.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from flask import Blueprint, render_template
 from swarm.__version__ import __version__
 from swarm.runners.master import MasterRunner
 from swarm.web.context import web_ui
+from swarm.web.control import shape_name
 
 pages = Blueprint(
     "pages",
@@ -43,6 +46,7 @@ def index() -> str:
         spawn_rate=getattr(options, "spawn_rate", None),
         run_time=_run_time_text(getattr(options, "run_time", None)),
         is_distributed=isinstance(ui.runner, MasterRunner),
+        shape_name=shape_name(env),
     )
 
 

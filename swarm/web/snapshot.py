@@ -3,7 +3,7 @@
 Pure reads of the statistics and the runner: nothing here changes either. Field names are
 Locust's (``num_requests``, ``current_rps``, ``median_response_time``, ...) so scripts written
 against Locust's UI keep working; swarm adds a few (``target_user_count``, ``spawn_rate``,
-``run_time_left``, ``cpu_warning``, every percentile the table shows).
+``run_time_left``, ``cpu_warning``, ``shape``, ``generator``, every percentile the table shows).
 """
 
 from __future__ import annotations
@@ -89,15 +89,36 @@ def cpu_warning(runner: Runner) -> bool:
     return hot
 
 
+def generator(runner: Runner) -> dict[str, Any]:
+    """The load generator's saturation verdict of the test so far (or of the last one).
+
+    The JSON report's ``generator`` fields (``SaturationSummary.to_dict()``) and the banner's
+    sentences, as the HTML report words them: ``headline`` and ``detail`` when a
+    load-generating process was saturated, ``master_note`` when the master was; each None
+    otherwise, and the page shows no banner when all three are None.
+    """
+    summary = runner.saturation
+    return {
+        **summary.to_dict(),
+        "headline": summary.headline() if summary.saturated else None,
+        "detail": summary.detail() if summary.saturated else None,
+        "master_note": summary.master_note(),
+    }
+
+
 def requests_snapshot(
     stats: RequestStats,
     runner: Runner,
     *,
     host: str | None,
     run_time_left: float | None,
+    shape: str | None = None,
     max_rows: int = MAX_ROWS,
 ) -> dict[str, Any]:
-    """The whole ``GET /stats/requests`` reply; the last row of ``stats`` is Aggregated."""
+    """The whole ``GET /stats/requests`` reply; the last row of ``stats`` is Aggregated.
+
+    ``shape`` is the name of the load shape that sets the users (None without one).
+    """
     total = stats.total
     rows = [entry_row(e) for e in stats.sorted_entries()[:max_rows]]
     rows.append(entry_row(total))
@@ -120,6 +141,8 @@ def requests_snapshot(
         "host": host,
         "run_time_left": run_time_left,
         "cpu_warning": cpu_warning(runner),
+        "generator": generator(runner),
+        "shape": shape,
         "is_distributed": isinstance(runner, MasterRunner),
         "workers": nodes,
         "worker_count": runner.worker_count if isinstance(runner, MasterRunner) else 0,

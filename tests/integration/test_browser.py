@@ -58,6 +58,22 @@ SHOPPER = """
             self.client.post("/cart", data={"product_id": random.randint(1, 10)})
 """
 
+#: A userfile whose load shape holds 2 users for ten minutes: the tests stop it before.
+SHAPED = """
+    from swarm import HttpUser, constant, task
+    from swarm.shapes import Stage, StagesShape
+
+    class Browser(HttpUser):
+        wait_time = constant(0.05)
+
+        @task
+        def products(self):
+            self.client.get("/products")
+
+    class HoldTwo(StagesShape):
+        stages = [Stage(600, 2, 20)]
+"""
+
 #: The stats table's endpoint rows for SHOPPER's requests.
 ENDPOINTS = {"/login", "/products", "/product/[id]", "/search", "/cart"}
 
@@ -90,11 +106,12 @@ def browser(chromium: Any) -> Iterator[Any]:
 def serve(
     swarm_cmd: Any, userfile: Callable[..., Path]
 ) -> Iterator[Callable[..., tuple[Node, str]]]:
-    """Start ``swarm`` in web mode (any free port) and return it with the page's URL."""
+    """Start ``swarm`` in web mode (any free port) for a userfile (SHOPPER unless ``source``
+    says otherwise) and return it with the page's URL."""
     started: list[Node] = []
 
-    def start(*extra: str) -> tuple[Node, str]:
-        path = userfile(SHOPPER)
+    def start(*extra: str, source: str = SHOPPER) -> tuple[Node, str]:
+        path = userfile(source)
         node = Node(swarm_cmd.start("-f", str(path), "--web-port", "0", *extra))
         started.append(node)
         return node, node.wait_for(r"Web UI at (\S+)").group(1)
@@ -253,6 +270,35 @@ def test_invalid_input_is_shown_beside_its_field_and_the_page_still_works(
     assert text_of(browser, "user_count-error") == ""
     wait_until(browser, aggregated_requests, "an Aggregated row with requests")
     assert console_errors(browser, expected=[BAD_REQUEST_LOG]) == []
+
+    node.proc.send_signal(signal.SIGTERM)
+    assert node.finish() == 0, node.stderr
+
+
+def test_a_load_shape_sets_the_users_instead_of_the_form(
+    browser: Any, serve: Callable[..., tuple[Node, str]], target: DemoTarget
+) -> None:
+    node, url = serve("-H", target.url, source=SHAPED)
+    browser.get(url)
+    wait_until(browser, lambda d: by_id(d, "start-panel").is_displayed(), "the start form")
+    assert "HoldTwo" in text_of(browser, "shape-notice")
+    assert text_of(browser, "shape-name") == "HoldTwo"
+    assert not by_id(browser, "user_count").is_displayed()
+    assert not by_id(browser, "spawn_rate").is_displayed()
+    assert by_id(browser, "host").is_displayed()
+
+    by_id(browser, "start-button").click()
+    wait_until(browser, lambda d: by_id(d, "dashboard").is_displayed(), "the dashboard")
+    wait_until(browser, lambda d: text_of(d, "user-count") == "2 / 2", "the shape's 2 users")
+    wait_until(browser, aggregated_requests, "an Aggregated row with requests")
+    assert not by_id(browser, "edit-button").is_displayed()  # the shape owns the user count
+
+    by_id(browser, "stop-button").click()
+    wait_until(browser, lambda d: text_of(d, "state") == "stopped", "the state 'stopped'")
+    by_id(browser, "new-test-button").click()
+    wait_until(browser, lambda d: by_id(d, "start-panel").is_displayed(), "the form again")
+    assert by_id(browser, "shape-notice").is_displayed()
+    assert console_errors(browser) == []
 
     node.proc.send_signal(signal.SIGTERM)
     assert node.finish() == 0, node.stderr

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from swarm_nodes import free_port
 
 from swarm.demo import DemoTarget
 
@@ -91,3 +93,77 @@ def test_a_wrong_stage_is_a_usage_error_naming_it(swarm_cmd, userfile: Callable[
     assert result.returncode != 0
     assert "stage 1 ('1s:2')" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+SWITCHING = """
+    from swarm import HttpUser, LoadTestShape, constant, task
+
+
+    class Early(HttpUser):
+        wait_time = constant(0.05)
+
+        @task
+        def early(self):
+            self.client.get("/products", name="early")
+
+
+    class Late(HttpUser):
+        wait_time = constant(0.05)
+
+        @task
+        def late(self):
+            self.client.get("/products", name="late")
+
+
+    class EarlyThenLate(LoadTestShape):
+        \"""Early users until the master has counted some of their requests, then Late users
+        until it has counted theirs, then the end (after at most 60 ticks, switched or not).\"""
+
+        def __init__(self):
+            super().__init__()
+            self.ticks = 0
+
+        def counted(self, name):
+            entry = self.runner.stats.entries.get((name, "GET"))
+            return entry is not None and entry.num_requests > 0
+
+        def tick(self):
+            self.ticks += 1
+            if self.ticks > 60:
+                return None
+            if not self.counted("early"):
+                return (4, 100, [Early])
+            if not self.counted("late"):
+                return (4, 100, [Late])
+            return None
+"""
+
+
+def test_a_master_runs_a_ticks_user_classes_on_its_workers(
+    nodes, swarm_cmd, userfile: Callable[..., Path], target: DemoTarget
+) -> None:
+    path, port = userfile(SWITCHING), free_port()
+    master = nodes(
+        "-f", str(path), "--master", "--headless", "--master-bind-host", "127.0.0.1",
+        "--master-bind-port", str(port), "-H", target.url, "--json-file", "report",
+        "--stop-timeout", "0", "--expect-workers", "2", "-t", "60s",
+    )  # fmt: skip
+    worker_args = ["-f", str(path), "--worker", "--master-port", str(port)]
+    # The second worker lists Early only: it starts Late users by name, from its userfile.
+    workers = [
+        nodes(*worker_args, "--report-interval", "0.5"),
+        nodes(*worker_args, "--report-interval", "0.5", "Early"),
+    ]
+    assert master.finish() == 0, master.stderr
+    assert [w.finish() for w in workers] == [0, 0], [w.stderr for w in workers]
+    assert "Load shape: 4 users at 100/s of Early" in master.stderr
+    assert "Load shape: 4 users at 100/s of Late" in master.stderr
+    assert re.search(r"All users spawned: Early: 4 \(total 4\)", master.stderr)
+    assert re.search(r"All users spawned: Late: 4 \(total 4\)", master.stderr)
+    assert "tick() returned None" in master.stderr
+    for node in (master, *workers):
+        assert "has no user class" not in node.stderr and "Traceback" not in node.stderr
+    report = swarm_cmd.json_report()
+    assert {e["name"] for e in report if int(e["num_requests"]) > 0} == {"early", "late"}
+    # cut off without a stop timeout: Early's 4 users' last requests, then Late's
+    assert_counted(report, target, users=8)

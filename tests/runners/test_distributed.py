@@ -44,8 +44,10 @@ class Cluster:
         )
         self.workers: list[WorkerRunner] = []
 
-    def add_worker(self, node_id: str | None = None) -> WorkerRunner:
-        env = Environment(user_classes=[Shopper, Browser])
+    def add_worker(
+        self, node_id: str | None = None, env: Environment | None = None
+    ) -> WorkerRunner:
+        env = env or Environment(user_classes=[Shopper, Browser])
         worker = env.create_worker_runner(
             transport=self.network.client(node_id or f"host{len(self.workers)}_w"),
             clock=self.clock,
@@ -303,3 +305,43 @@ def test_a_worker_registering_again_while_counted_in_keeps_its_users(cluster: Cl
     node = cluster.master.clients.get(a.client_id)
     assert node is not None and node.state == "running" and node.user_count == 2
     assert not a.master_lost and a.user_count == 2 and b.user_count == 2
+
+
+def test_a_class_a_worker_lacks_is_logged_by_name_and_the_worker_carries_on(
+    cluster: Cluster, caplog: pytest.LogCaptureFixture
+) -> None:
+    a = cluster.add_worker(env=Environment(user_classes=[Shopper]))
+    with gevent.Timeout(LIMIT_S):
+        cluster.master.start(2, spawn_rate=1000, wait=True, user_classes=[Browser])
+        cluster.master.start(3, spawn_rate=1000, wait=True, user_classes=[Browser])
+    errors = [(r.name, r.getMessage()) for r in caplog.records if r.levelno == logging.ERROR]
+    # once a test on each side, naming the worker and the class, and no traceback
+    assert [name for name, _ in errors] == ["swarm.runners.worker", "swarm.runners.master"]
+    assert all(f"Worker {a.client_id} has no user class 'Browser'" in text for _, text in errors)
+    assert "Traceback" not in caplog.text
+    with gevent.Timeout(LIMIT_S):
+        cluster.master.start(2, spawn_rate=1000, wait=True, user_classes=[Shopper])
+    cluster.settle()
+    assert a.user_classes_count == {"Shopper": 2}
+
+
+def test_a_worker_points_every_class_of_its_userfile_at_the_masters_host(
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for shared in (Shopper, Browser):  # the master's -H points them too: put them back after
+        monkeypatch.setattr(shared, "host", shared.host)
+
+    class Listed(Shopper):
+        host = None  # its own, not the one Shopper is given
+
+    class Unlisted(Shopper):
+        host = None
+
+    env = Environment(
+        user_classes=[Listed], available_user_classes={"Listed": Listed, "Unlisted": Unlisted}
+    )
+    cluster.master_env.host = "http://127.0.0.1:8089"
+    cluster.add_worker(env=env)
+    with gevent.Timeout(LIMIT_S):
+        cluster.master.start(1, spawn_rate=1000, wait=True, user_classes=[Unlisted])
+    assert Unlisted.host == Listed.host == "http://127.0.0.1:8089"

@@ -1,13 +1,21 @@
-"""Load shapes: tick() drives the local runner, a ramp never delays the next tick, None ends."""
+"""Load shapes: tick() drives the local runner or a master, a ramp never delays the next tick, a
+tick's user classes replace the running ones at once, None ends."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from typing import Any
 
+import gevent
 import pytest
+from cluster_users import Browser, Shopper
+from cluster_users import gate as shop_gate
+from fake_clock import FakeClock
 from gevent.event import Event
 
 from swarm.env import Environment
+from swarm.rpc.memory import MemoryNetwork
 from swarm.user import User, constant, task
 from swarm.user.shape import LoadTestShape
 
@@ -118,3 +126,77 @@ def test_a_ticks_user_classes_are_the_ones_spawned() -> None:
     runner.start_shape()
     runner.greenlet.join(timeout=LIMIT_S)
     assert counts == [{"Other": 2}]
+
+
+# -- on a master: the workers run the classes a tick names ------------------------------------
+
+SHOP_CLASSES = {"Shopper": Shopper, "Browser": Browser}
+
+
+class ClassSwitching(LoadTestShape):
+    """Shopper users, then the same number of Browser users, then the end; each answer once
+    the master has reported the last one's users spawned."""
+
+    def __init__(self, spawned: Event) -> None:
+        super().__init__()
+        self.spawned = spawned
+        self.answers: list[Any] = [
+            (4, 1000, [Shopper]),
+            # A rate so slow that only moving the running users over at once ends in time.
+            (4, 0.001, [Browser]),
+            None,
+        ]
+
+    def tick(self) -> Any:
+        if len(self.answers) < 3:
+            assert self.spawned.wait(timeout=LIMIT_S), "the last answer was never spawned"
+            self.spawned.clear()
+        return self.answers.pop(0)
+
+
+@pytest.fixture
+def cluster_gate() -> Iterator[None]:
+    shop_gate.clear()
+    yield
+    shop_gate.set()
+
+
+def test_a_master_moves_its_workers_users_over_to_a_ticks_classes(
+    clock: FakeClock, cluster_gate: None
+) -> None:
+    spawned = Event()
+    network = MemoryNetwork()
+    master_env = Environment(user_classes=[Shopper, Browser], shape_class=ClassSwitching(spawned))
+    master = master_env.create_master_runner(transport=network.server, clock=clock)
+    worker_envs = [
+        Environment(user_classes=[Shopper, Browser]),
+        # Browser is in its userfile but not among the classes it runs: it is asked for by name.
+        Environment(user_classes=[Shopper], available_user_classes=dict(SHOP_CLASSES)),
+    ]
+    workers = [
+        env.create_worker_runner(transport=network.client(f"host{i}_w"), clock=clock)
+        for i, env in enumerate(worker_envs)
+    ]
+    seen: list[list[dict[str, int]]] = []
+
+    def on_spawned(user_count: int) -> None:
+        seen.append([worker.user_classes_count for worker in workers])
+        spawned.set()
+
+    master_env.events.spawning_complete.add_listener(on_spawned)
+    try:
+        with gevent.Timeout(LIMIT_S):
+            for worker in workers:
+                worker.wait_for_master()
+        master.shape_tick_interval = 0.0
+        master.start_shape()
+        master.greenlet.join(timeout=LIMIT_S)
+        assert len(master.greenlet) == 0, "the shape's None should have ended the master"
+    finally:
+        for worker in workers:
+            worker.user_greenlets.kill(block=True)
+            worker.greenlet.kill(block=True)
+            logging.getLogger().removeHandler(worker.log_buffer)
+        master.greenlet.kill(block=True)
+    assert seen == [[{"Shopper": 2}, {"Shopper": 2}], [{"Browser": 2}, {"Browser": 2}]]
+    assert master.shape_user_classes == [Browser]

@@ -321,3 +321,35 @@ def test_a_report_merged_twice_over_adds_up_like_one_process() -> None:
     assert master.total.current_rps == single.total.current_rps
     assert master.total.max_response_time == single.total.max_response_time
     assert master.total.min_response_time == single.total.min_response_time
+
+
+def test_an_arrival_rate_run_s_counts_and_service_times_travel_to_the_master() -> None:
+    clock = FakeClock()
+    workers = [RequestStats(clock=clock, use_response_times_cache=False) for _ in range(2)]
+    master = RequestStats(clock=clock)
+    for n, worker in enumerate(workers, start=1):
+        worker.keep_service_times().on_request("GET", "/a", 10.0 * n, 1)
+        worker.on_request("GET", "/a", 500.0 * n, 1)
+        worker.iterations += 3 * n
+        worker.dropped_iterations += n
+    for worker in workers:
+        master.merge_report(msgpack.unpackb(msgpack.packb(worker.take_report())))
+
+    assert (master.iterations, master.dropped_iterations) == (9, 3)
+    assert master.service is not None
+    assert master.service.entries[("/a", "GET")].max_response_time == 20.0
+    assert master.entries[("/a", "GET")].max_response_time == 1000.0
+    # what was sent is not sent again
+    assert all(w.iterations == w.dropped_iterations == 0 for w in workers)
+    assert all(w.service is not None and w.service.num_requests == 0 for w in workers)
+
+
+def test_a_new_test_forgets_the_arrival_counts_and_service_times() -> None:
+    stats = RequestStats()
+    stats.keep_service_times().on_request("GET", "/a", 10.0, 1)
+    stats.iterations, stats.dropped_iterations = 5, 2
+    stats.reset_all()
+    assert (stats.iterations, stats.dropped_iterations) == (0, 0)
+    assert stats.service is not None and stats.service.num_requests == 0
+    stats.clear_all()
+    assert stats.service is None

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from fake_clock import FakeClock
 from flask.testing import FlaskClient
 
-from swarm import User, constant, task
+from swarm import LoadTestShape, User, constant, task
 from swarm.env import Environment
 from swarm.event import Events
 from swarm.web import WebUI
@@ -35,6 +35,25 @@ class Other(User):
         pass
 
 
+class Script(LoadTestShape):
+    """A load shape answering ``plan`` one tick after another (the last answer from then on),
+    from its first answer again whenever the runner resets its time."""
+
+    def __init__(self, *plan: tuple[int, float] | None) -> None:
+        super().__init__()
+        self.plan = plan
+        self.ticks = 0
+
+    def reset_time(self) -> None:
+        super().reset_time()
+        self.ticks = 0
+
+    def tick(self) -> tuple[int, float] | None:
+        answer = self.plan[min(self.ticks, len(self.plan) - 1)]
+        self.ticks += 1
+        return answer
+
+
 @dataclass
 class Web:
     env: Environment
@@ -54,9 +73,10 @@ class Web:
         )
 
 
-def make_web(**ui_options: object) -> Iterator[Web]:
+def make_web(shape: LoadTestShape | None = None, **ui_options: object) -> Iterator[Web]:
+    """A fresh environment (with ``shape`` as its load shape) and its web UI, not serving."""
     clock = FakeClock()
-    env = Environment(user_classes=[Idle], events=Events(), clock=clock)
+    env = Environment(user_classes=[Idle], events=Events(), clock=clock, shape_class=shape)
     env.available_user_classes = {"Idle": Idle, "Other": Other}
     env.create_local_runner()
     ui = env.create_web_ui(port=0, delayed_start=True, **ui_options)  # type: ignore[arg-type]

@@ -87,3 +87,17 @@ def test_bad_weights_are_named_beside_their_class() -> None:
         user_count="1", spawn_rate="1", user_classes=["A"], weight_A="0", weight_B="5"
     )
     assert errors == {"user_classes": "at least one chosen class needs a weight above 0"}
+
+
+def test_with_a_shape_users_and_rate_are_neither_required_nor_read() -> None:
+    assert parse_swarm_form(form(host="http://127.0.0.1:9"), shape=True) == (
+        SwarmRequest(None, None, "http://127.0.0.1:9", None, ())
+    )
+    ignored = parse_swarm_form(form(user_count="-5", spawn_rate="x", run_time="2m"), shape=True)
+    assert (ignored.user_count, ignored.spawn_rate, ignored.run_time) == (None, None, 120.0)
+
+
+def test_with_a_shape_the_other_fields_are_still_checked() -> None:
+    with pytest.raises(FormError) as caught:
+        parse_swarm_form(form(host="ftp://x", run_time="soon"), shape=True)
+    assert set(caught.value.errors) == {"host", "run_time"}

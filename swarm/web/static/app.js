@@ -6,10 +6,13 @@
  *
  * Element ids the browser test relies on (keep them stable):
  *   header:    #state  #user-count ("current / target")  #total-rps  #fail-ratio ("1.5%")
- *              #run-time-left  #host-display  #connection-error  #cpu-warning
+ *              #run-time-left  #host-display  #shape-status with #shape-name (a load shape's)
+ *   banners:   #connection-error  #cpu-warning  #saturation-warning (#saturation-headline,
+ *              #saturation-detail, #saturation-master)
  *   buttons:   #edit-button  #stop-button  #reset-button  #new-test-button
  *   start:     #start-panel  #start-form  #user_count  #spawn_rate  #host  #run_time
  *              #user-classes (with --class-picker; checkboxes #user-class-<Name>)
+ *              #shape-notice (with a load shape: then #user_count, #spawn_rate are hidden)
  *              #start-button  #start-message  field errors #<field>-error
  *   edit:      #edit-dialog  #edit-form  #edit_user_count  #edit_spawn_rate
  *              #edit-submit-button  #edit-cancel-button  #edit-message  #edit_<field>-error
@@ -108,6 +111,7 @@
 
   const view = {
     state: document.body.dataset.state || "ready",
+    shape: document.body.dataset.shape || null, // the load shape's name: it sets the users
     lastReport: null, // the last stats/requests reply
     startShown: false, // "New test" was clicked after a test stopped
   };
@@ -118,7 +122,8 @@
     $("start-panel").hidden = !showStart;
     $("dashboard").hidden = showStart;
     const idle = IDLE_STATES.has(view.state);
-    $("edit-button").hidden = idle;
+    // A load shape owns the user count: the server refuses edits, so none is offered.
+    $("edit-button").hidden = idle || Boolean(view.shape);
     $("stop-button").hidden = idle;
     $("new-test-button").hidden = view.state !== "stopped" || showStart;
     $("reset-button").hidden = showStart;
@@ -133,7 +138,24 @@
     $("fail-ratio").textContent = `${formatNumber((report.fail_ratio || 0) * 100, 1)}%`;
     $("run-time-left").textContent = formatDuration(report.run_time_left);
     if (report.host !== undefined) $("host-display").textContent = report.host || "—";
-    $("cpu-warning").hidden = !report.cpu_warning;
+    $("shape-status").hidden = !view.shape;
+    $("shape-name").textContent = view.shape || "";
+    const saturated = renderSaturation(report.generator);
+    // The saturation banner says what the CPU one would, and more.
+    $("cpu-warning").hidden = !report.cpu_warning || saturated;
+  }
+
+  /** The generator's saturation verdict as a banner; returns whether a generator was saturated. */
+  function renderSaturation(generator) {
+    const verdict = generator || {};
+    const parts = [
+      ["saturation-headline", verdict.headline],
+      ["saturation-detail", verdict.detail],
+      ["saturation-master", verdict.master_note],
+    ];
+    for (const [id, text] of parts) $(id).textContent = text || "";
+    $("saturation-warning").hidden = !parts.some(([, text]) => text);
+    return Boolean(verdict.headline);
   }
 
   // ---- Statistics table -------------------------------------------------------------------
@@ -493,7 +515,7 @@
   function onNewTest() {
     view.startShown = true;
     showPanels();
-    $("user_count").focus();
+    $(view.shape ? "host" : "user_count").focus();
   }
 
   // ---- Polling ------------------------------------------------------------------------------
@@ -509,6 +531,7 @@
     $("connection-error").hidden = true;
     view.lastReport = report;
     view.state = report.state;
+    if (report.shape !== undefined) view.shape = report.shape;
     // A test started elsewhere (another browser, --autostart) takes the page to the dashboard.
     if (!IDLE_STATES.has(report.state)) view.startShown = false;
     showPanels();

@@ -1,0 +1,78 @@
+"""``-i/--iterations`` in the closed model: a process's users share a budget of task iterations.
+
+Each user of the process runs its tasks through a ``CountedTaskSet``, which takes one iteration
+from the shared ``IterationBudget`` before each of the user's own tasks (a nested TaskSet's
+inner tasks are part of the task that entered it). When the budget is spent a user stops
+(``StopUser``) instead of starting another task, so exactly ``limit`` tasks start, however many
+users there are; when the last of them has finished, ``on_spent`` is called once (the runner
+ends the test, as ``-t`` does). In a distributed run each worker has its own part of the
+total (see the master), so the total holds across workers too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from swarm.exceptions import StopUser
+from swarm.user.task import DefaultTaskSet, Task
+
+if TYPE_CHECKING:
+    from swarm.stats import RequestStats
+    from swarm.user import User
+
+
+class IterationBudget:
+    """``limit`` task iterations for a process's users; ``on_spent()`` once all have run.
+
+    ``stats.iterations`` counts the iterations started (a worker reports it to the master).
+    """
+
+    def __init__(self, limit: int, stats: RequestStats, on_spent: Callable[[], None]) -> None:
+        if limit < 1:
+            raise ValueError(f"an iteration budget is 1 or more, not {limit}")
+        self.limit = limit
+        self.started = 0
+        self.finished = 0
+        self._stats = stats
+        self._on_spent = on_spent
+
+    @property
+    def spent(self) -> bool:
+        """Whether every iteration of the budget has started."""
+        return self.started >= self.limit
+
+    def take(self) -> bool:
+        """Take one iteration; False when none is left."""
+        if self.started >= self.limit:
+            return False
+        self.started += 1
+        self._stats.iterations += 1
+        return True
+
+    def finish_one(self) -> None:
+        """One iteration taken has finished (whichever way)."""
+        self.finished += 1
+        if self.finished == self.limit:
+            self._on_spent()
+
+    def enlist(self, user: User) -> None:
+        """Make ``user`` run its tasks on this budget (``Runner.spawn_users``' ``prepare``)."""
+        user._taskset_instance = CountedTaskSet(user, self)
+
+
+class CountedTaskSet(DefaultTaskSet):
+    """A user's own task loop that takes each task from an ``IterationBudget``."""
+
+    def __init__(self, user: User, budget: IterationBudget) -> None:
+        super().__init__(user)
+        self._budget = budget
+
+    def execute_task(self, task: Task) -> None:
+        budget = self._budget
+        if not budget.take():
+            raise StopUser
+        try:
+            super().execute_task(task)
+        finally:
+            budget.finish_one()

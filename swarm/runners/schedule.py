@@ -1,0 +1,262 @@
+"""When the iterations of the open model are due: a rate in stages, as a pure schedule.
+
+The arrival rate is piecewise linear in time: it starts at ``start_rate`` and each
+``RateStage`` moves it linearly to the stage's ``rate`` over the stage's ``duration`` (a stage
+whose rate equals the one before holds it). ``due(t)``, the number of iterations due by ``t``
+seconds, is the integral of the rate; the k-th iteration of the whole run is due at
+``due⁻¹(k)``, so the schedule never drifts, however late its reader is.
+
+A process running a share of the rate (a worker of a distributed run) walks the same curve in
+steps of ``1 / share``: its iterations are the whole run's scaled down, and ``resplit`` changes
+its share from a moment on without losing or repeating any part of the curve. No clock is read
+here: callers pass seconds since the start of the test.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from swarm.exceptions import SwarmError
+from swarm.timespan import parse_timespan
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+_RATE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:/\s*([smh]))?\s*$")
+
+
+def parse_rate(text: str) -> float:
+    """Iterations per second from ``200/s``, ``90/m``, ``3600/h`` or a bare ``200`` (per
+    second). Raises ``ValueError`` saying what is expected."""
+    match = _RATE.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a rate: expected e.g. 200/s, 90/m or 3600/h")
+    return float(match.group(1)) / _UNITS[match.group(2) or "s"]
+
+
+@dataclass(frozen=True)
+class RateStage:
+    """Over ``duration`` seconds, move the arrival rate linearly to ``rate`` iterations/s."""
+
+    duration: float
+    rate: float
+
+    def __post_init__(self) -> None:
+        if not self.duration > 0 or self.rate < 0 or math.isinf(self.rate):
+            raise ValueError(
+                f"a stage needs a duration above 0 and a finite rate of 0 or more, "
+                f"not {self.duration}s at {self.rate}/s"
+            )
+
+
+def parse_rate_stages(text: str) -> list[RateStage]:
+    """Stages from ``--arrival-stages``: ``DURATION:RATE`` separated by commas, e.g.
+    ``30s:100/s,2m:100/s,30s:0``. Raises ``ValueError`` naming the stage that is wrong."""
+    plan = []
+    for number, part in enumerate(text.split(","), start=1):
+        fields = part.strip().split(":")
+        try:
+            if len(fields) != 2:
+                raise ValueError("expected DURATION:RATE")
+            plan.append(RateStage(parse_timespan(fields[0]), parse_rate(fields[1])))
+        except (ValueError, SwarmError) as error:
+            raise ValueError(f"stage {number} ({part.strip()!r}): {error}") from None
+    return plan
+
+
+class RateCurve:
+    """The whole run's arrival rate: ``start_rate``, then the stages.
+
+    Without stages the rate stays ``start_rate`` for ever (the run ends by ``-t``, ``-i`` or a
+    stop); with stages, it ends with the last one (``end``).
+    """
+
+    def __init__(self, start_rate: float, stages: Sequence[RateStage] = ()) -> None:
+        if start_rate < 0 or math.isinf(start_rate):
+            raise ValueError(f"the start rate must be finite and 0 or more, not {start_rate}")
+        self.start_rate = float(start_rate)
+        self.stages = tuple(stages)
+        # (start time, start rate, end time, end rate, iterations due at the start)
+        self._pieces: list[tuple[float, float, float, float, float]] = []
+        t, rate, count = 0.0, self.start_rate, 0.0
+        for stage in self.stages:
+            end = t + stage.duration
+            self._pieces.append((t, rate, end, stage.rate, count))
+            count += (rate + stage.rate) / 2 * stage.duration
+            t, rate = end, stage.rate
+        self._final_count = count
+        #: When the run ends (seconds), or None for a constant rate that never ends.
+        self.end: float | None = t if self.stages else None
+        if self.end is None and self.start_rate == 0:
+            raise ValueError("an arrival rate of 0 without stages would never start anything")
+
+    @property
+    def peak_rate(self) -> float:
+        """The highest rate the curve reaches (iterations/s)."""
+        return max([self.start_rate, *(stage.rate for stage in self.stages)])
+
+    def rate_at(self, t: float) -> float:
+        """The rate ``t`` seconds into the run (0 after the end)."""
+        if self.end is None:
+            return self.start_rate
+        for start, r0, end, r1, _ in self._pieces:
+            if start <= t < end:
+                return r0 + (r1 - r0) * (t - start) / (end - start)
+        return 0.0
+
+    def due(self, t: float) -> float:
+        """Iterations due in the first ``t`` seconds: the rate's integral (not rounded)."""
+        if t <= 0:
+            return 0.0
+        if self.end is None:
+            return self.start_rate * t
+        for start, r0, end, r1, count in self._pieces:
+            if t < end:
+                x = t - start
+                return count + r0 * x + (r1 - r0) * x * x / (2 * (end - start))
+        return self._final_count
+
+    def time_of(self, count: float) -> float | None:
+        """When ``due`` reaches ``count`` (the inverse of ``due``), or None if it never does."""
+        if self.end is None:
+            return max(count, 0.0) / self.start_rate
+        if count <= 0:  # the first iteration: when the rate first rises above 0
+            return next((start for start, r0, _, r1, _ in self._pieces if r0 or r1), None)
+        for start, r0, end, r1, before in self._pieces:
+            piece = (r0 + r1) / 2 * (end - start)
+            if count <= before + piece and piece > 0:
+                return start + _solve(count - before, r0, (r1 - r0) / (end - start))
+        return None
+
+
+def _solve(area: float, rate: float, slope: float) -> float:
+    """The x at which a rate starting at ``rate`` and growing by ``slope``/s has integrated to
+    ``area``: the root of slope/2·x² + rate·x = area, in the form that stays exact as the slope
+    goes to 0 and for falling rates."""
+    root = math.sqrt(max(rate * rate + 2 * slope * area, 0.0))
+    return 2 * area / (rate + root) if rate + root > 0 else 0.0
+
+
+class ArrivalSchedule:
+    """The intended start times of one process's iterations, on a ``RateCurve``.
+
+    ``share`` is the part of the whole rate this process runs (1 alone; a worker's fraction in
+    a distributed run); ``phase`` in [0, 1) offsets its first iteration within one step, so
+    that workers sharing a rate take turns rather than all starting together. ``start`` is when
+    this process joins the run (a worker joining late). ``limit`` caps the iterations this
+    schedule hands out (``-i``).
+    """
+
+    def __init__(
+        self,
+        curve: RateCurve,
+        share: float = 1.0,
+        phase: float = 0.0,
+        limit: int | None = None,
+        start: float = 0.0,
+    ) -> None:
+        if not 0 < share <= 1:
+            raise ValueError(f"a share of the rate is in (0, 1], not {share}")
+        self.curve = curve
+        self.share = share
+        self.limit = limit
+        #: Iterations handed out so far.
+        self.count = 0
+        # The curve's count at which this process's next iteration is due.
+        self._next = curve.due(start) + phase / share
+
+    def next_time(self) -> float | None:
+        """When the next iteration is due (seconds into the run), or None when there is none:
+        the curve has ended, or ``limit`` iterations have been handed out."""
+        if self.limit is not None and self.count >= self.limit:
+            return None
+        return self.curve.time_of(self._next)
+
+    def take(self) -> float | None:
+        """Hand out the next iteration: its intended start time, or None as ``next_time``."""
+        due = self.next_time()
+        if due is not None:
+            self.count += 1
+            self._next += 1 / self.share
+        return due
+
+    def take_due(self, now: float) -> list[float]:
+        """Hand out every iteration due by ``now``, oldest first."""
+        taken: list[float] = []
+        while True:
+            due = self.next_time()
+            if due is None or due > now:
+                return taken
+            taken.append(due)
+            self.count += 1
+            self._next += 1 / self.share
+
+    def resplit(self, now: float, share: float, limit: int | None = None) -> None:
+        """From ``now`` on, run ``share`` of the rate (and at most ``limit`` more iterations):
+        the part of the curve before ``now`` stays as it was run, the rest is split anew."""
+        if not 0 < share <= 1:
+            raise ValueError(f"a share of the rate is in (0, 1], not {share}")
+        reached = self.curve.due(now)
+        left = max(self._next - reached, 0.0)  # of the step under way, in the curve's count
+        self._next = reached + left * self.share / share
+        self.share = share
+        if limit is not None:
+            self.limit = self.count + limit
+
+
+#: Users in the pool of an arrival-rate run unless ``--max-users`` says otherwise.
+DEFAULT_MAX_USERS = 100
+#: Seconds an iteration may wait for a free user before it is dropped.
+DEFAULT_MAX_LATENESS = 1.0
+
+
+@dataclass(frozen=True)
+class ArrivalPlan:
+    """An open-model run: the rate curve and the pool of users that runs its iterations.
+
+    ``max_users`` caps the pool; ``pre_allocated_users`` of them (all by default) are started
+    before the first iteration, the rest only when the pool runs short. An iteration that finds
+    no free user waits for one at most ``max_lateness`` seconds, then is dropped. ``iterations``
+    ends the run after that many (``-i``).
+    """
+
+    curve: RateCurve
+    max_users: int = DEFAULT_MAX_USERS
+    pre_allocated_users: int | None = None
+    max_lateness: float = DEFAULT_MAX_LATENESS
+    iterations: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.max_users < 1:
+            raise ValueError(f"an arrival-rate run needs at least 1 user, not {self.max_users}")
+        if self.pre_allocated_users is not None and not (
+            0 <= self.pre_allocated_users <= self.max_users
+        ):
+            raise ValueError(
+                f"pre-allocated users must be 0 to max users ({self.max_users}), "
+                f"not {self.pre_allocated_users}"
+            )
+        if self.max_lateness < 0:
+            raise ValueError(f"the max lateness must be 0 or more, not {self.max_lateness}")
+
+    @property
+    def initial_users(self) -> int:
+        """Users started before the first iteration."""
+        given = self.pre_allocated_users
+        return self.max_users if given is None else given
+
+    def describe(self) -> str:
+        """The requested rate in a few words: ``200/s`` or ``0/s, then 3 stages over 40s``."""
+        curve = self.curve
+        if not curve.stages:
+            return f"{_number(curve.start_rate)}/s"
+        stages = len(curve.stages)
+        return (
+            f"{_number(curve.start_rate)}/s, then {stages} stage{'s' if stages > 1 else ''} "
+            f"over {_number(curve.end or 0)}s up to {_number(curve.peak_rate)}/s"
+        )
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
