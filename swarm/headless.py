@@ -15,7 +15,7 @@ import gevent
 
 from swarm.exceptions import StopTest
 from swarm.lifecycle import Run, exit_code, run_notes
-from swarm.reports.console import print_lines, progress_line
+from swarm.reports.console import arrival_status, print_lines, progress_line
 from swarm.runners.master import MasterRunner
 from swarm.stats import CONSOLE_STATS_INTERVAL_SEC, HISTORY_STATS_INTERVAL_SEC
 from swarm.stats.tables import stats_table
@@ -75,10 +75,11 @@ class HeadlessRun(Run):
             self.runner.user_count,
             self.runner.target_user_count,
         )
+        status = arrival_status(self.env.stats, self.runner.arrival_plan)
         if self.options.only_summary:
-            print_lines([line])
+            print_lines([line, *status])
         else:
-            print_lines([line, *stats_table(self.env.stats, current=True), ""])
+            print_lines([line, *stats_table(self.env.stats, current=True), *status, ""])
 
 
 def _for(run_time: float | None) -> str:

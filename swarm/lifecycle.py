@@ -82,7 +82,7 @@ class Run:
         if self.runner.state != STATE_STOPPED:
             self.runner.quit()
         self._history()
-        print_summary(self.env.stats)
+        print_summary(self.env.stats, self.runner.arrival_plan)
         print_lines(run_notes(self.runner))
         verdicts = evaluate(self.thresholds, self.env.stats)
         print_lines(threshold_table(verdicts))
@@ -101,14 +101,15 @@ class Run:
     def _write_reports(self) -> None:
         stats = self.env.stats
         generator = self.runner.saturation
+        plan = self.runner.arrival_plan
         if self.csv is not None:
             self.csv.write_final()
         if self.options.json_file:
-            write_json_file(stats, self.options.json_file, generator)
+            write_json_file(stats, self.options.json_file, generator, plan)
         if self.options.html_file:
             logger.info("HTML report: %s", write_run_report(self.env, self.options.html_file))
         if self.options.json:
-            print_json(stats, sys.stdout, generator)
+            print_json(stats, sys.stdout, generator, plan)
 
     def _abort_if_lost(self) -> None:
         lost = first_lost(self.thresholds, self.env.stats)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from swarm.log import console_logger
+from swarm.reports.arrival import CORRECTED_TITLE, SERVICE_TITLE, arrival_summary
 from swarm.stats import RequestStats
 from swarm.stats.tables import errors_table, percentiles_table, stats_table
+
+if TYPE_CHECKING:
+    from swarm.runners.schedule import ArrivalPlan
 
 
 def format_duration(seconds: float) -> str:
@@ -57,15 +63,43 @@ def print_lines(lines: list[str]) -> None:
         console_logger.info(line)
 
 
-def print_summary(stats: RequestStats) -> None:
-    """The end-of-run report: totals table, percentiles, errors and exceptions."""
-    print_lines(stats_table(stats, current=False))
-    console_logger.info("")
-    print_lines(percentiles_table(stats))
+def arrival_status(stats: RequestStats, arrival_plan: ArrivalPlan | None) -> list[str]:
+    """The line the periodic table ends with in an arrival-rate run (requested and achieved
+    rate, dropped iterations); no line in the closed model (``arrival_plan`` None)."""
+    summary = arrival_summary(stats, arrival_plan)
+    return [] if summary is None else [summary.headline()]
+
+
+def percentile_tables(stats: RequestStats, arrival_plan: ArrivalPlan | None = None) -> list[str]:
+    """The percentile table; in an arrival-rate run, two, each titled for what it measures:
+    the response times from each iteration's intended start, then the service times
+    (``stats.service``, when kept)."""
+    table = percentiles_table(stats)
+    if arrival_plan is None:
+        return table
+    # The tables' first line is their title; the rest is the same layout for both.
+    lines = [CORRECTED_TITLE, *table[1:]]
+    if stats.service is not None:
+        lines += ["", SERVICE_TITLE, *percentiles_table(stats.service)[1:]]
+    return lines
+
+
+def summary_lines(stats: RequestStats, arrival_plan: ArrivalPlan | None = None) -> list[str]:
+    """The end-of-run report: totals table, the open model's rates and drops (with
+    ``arrival_plan``), percentiles, errors and exceptions, blocks separated by a blank line."""
+    lines = [*stats_table(stats, current=False), ""]
+    summary = arrival_summary(stats, arrival_plan)
+    if summary is not None:
+        lines += [*summary.lines(), ""]
+    lines += percentile_tables(stats, arrival_plan)
     if stats.errors:
-        console_logger.info("")
-        print_lines(errors_table(stats))
+        lines += ["", *errors_table(stats)]
     exceptions = exceptions_table(stats)
     if exceptions:
-        console_logger.info("")
-        print_lines(exceptions)
+        lines += ["", *exceptions]
+    return lines
+
+
+def print_summary(stats: RequestStats, arrival_plan: ArrivalPlan | None = None) -> None:
+    """Print ``summary_lines(stats, arrival_plan)`` on the console."""
+    print_lines(summary_lines(stats, arrival_plan))

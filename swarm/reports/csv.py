@@ -7,6 +7,12 @@ change them.
 
 The three summary files are rewritten whole and atomically (a temporary file renamed over
 the old one), so a reader never sees half a file; the history file is appended to.
+
+When the statistics keep service times (``stats.service``: an arrival-rate run), columns are
+appended after Locust's, which stay first and unchanged so readers by header name keep
+working: the uncorrected percentiles (``Service 50%`` ...) in ``PREFIX_stats.csv``, the
+iterations started per second and the iterations dropped so far in the history. The history
+keeps the columns its header was written with (the first point decides).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from swarm.reports.arrival import rate_since
 from swarm.stats.entries import PERCENTILES_TO_REPORT, StatsEntry
 from swarm.stats.errors import StatsError
 from swarm.stats.request_stats import RequestStats
@@ -60,6 +67,23 @@ HISTORY_COLUMNS = [
     "Total Average Content Size",
 ]
 
+#: Appended to STATS_COLUMNS with service times: their percentiles, uncorrected.
+SERVICE_COLUMNS = [f"Service {title}" for title in readable_percentiles(PERCENTILES_TO_REPORT)]
+
+#: Appended to HISTORY_COLUMNS in an arrival-rate run: iterations started per second since
+#: the previous point, and iterations dropped since the start.
+ARRIVAL_HISTORY_COLUMNS = ["Iterations/s", "Dropped Iterations"]
+
+
+def stats_columns(service_times: bool = False) -> list[str]:
+    """The header of ``PREFIX_stats.csv``: Locust's, then SERVICE_COLUMNS if asked for."""
+    return [*STATS_COLUMNS, *SERVICE_COLUMNS] if service_times else list(STATS_COLUMNS)
+
+
+def history_columns(arrival: bool = False) -> list[str]:
+    """The header of ``PREFIX_stats_history.csv``: Locust's, then the arrival columns."""
+    return [*HISTORY_COLUMNS, *ARRIVAL_HISTORY_COLUMNS] if arrival else list(HISTORY_COLUMNS)
+
 
 def _percentile_cells(entry: StatsEntry, current: bool = False) -> list[Any]:
     """Whole milliseconds as Locust writes them, or N/A for an entry without requests."""
@@ -85,9 +109,21 @@ def _summary_cells(entry: StatsEntry) -> Row:
     ]
 
 
-def stats_rows(stats: RequestStats) -> Iterator[Row]:
-    """The data rows of ``PREFIX_stats.csv``: each entry by name, then Aggregated."""
+def _service_cells(stats: RequestStats, entry: StatsEntry) -> list[Any]:
+    """The service-time percentiles of ``entry``'s endpoint (N/A when there are none)."""
+    service = stats.service
+    twin = None
+    if service is not None:
+        key = (entry.name, entry.method)
+        twin = service.total if entry is stats.total else service.entries.get(key)
+    return _percentile_cells(twin) if twin is not None else ["N/A"] * len(SERVICE_COLUMNS)
+
+
+def stats_rows(stats: RequestStats, service_times: bool = False) -> Iterator[Row]:
+    """The data rows of ``PREFIX_stats.csv``: each entry by name, then Aggregated; with
+    ``service_times``, each row ends with the cells of SERVICE_COLUMNS."""
     for entry in [*stats.sorted_entries(), stats.total]:
+        service = _service_cells(stats, entry) if service_times else []
         yield [
             entry.method,
             entry.name,
@@ -95,6 +131,7 @@ def stats_rows(stats: RequestStats) -> Iterator[Row]:
             entry.total_rps,
             entry.total_fail_per_sec,
             *_percentile_cells(entry),
+            *service,
         ]
 
 
@@ -113,15 +150,22 @@ def exceptions_rows(stats: RequestStats) -> Iterator[Row]:
 
 
 def history_rows(
-    stats: RequestStats, now: float, user_count: int, full_history: bool = False
+    stats: RequestStats,
+    now: float,
+    user_count: int,
+    full_history: bool = False,
+    iteration_rate: float | None = None,
 ) -> Iterator[Row]:
     """The rows of one point in ``PREFIX_stats_history.csv``.
 
     As in Locust: percentiles are cumulative on the Aggregated-only history, and of the
-    last ~10 s (the current window) when ``full_history`` adds a row per entry.
+    last ~10 s (the current window) when ``full_history`` adds a row per entry. With an
+    ``iteration_rate`` (an arrival-rate run), every row of the point ends with the cells of
+    ARRIVAL_HISTORY_COLUMNS, like the user count a property of the point.
     """
     entries = [*stats.sorted_entries(), stats.total] if full_history else [stats.total]
     current = full_history and stats.total.use_response_times_cache
+    arrival = [] if iteration_rate is None else [f"{iteration_rate:2f}", stats.dropped_iterations]
     for entry in entries:
         yield [
             int(now),
@@ -132,6 +176,7 @@ def history_rows(
             f"{entry.current_fail_per_sec:2f}",
             *_percentile_cells(entry, current),
             *_summary_cells(entry),
+            *arrival,
         ]
 
 
@@ -161,6 +206,10 @@ class CsvReport:
         self.prefix = os.fspath(prefix)
         self.full_history = full_history
         self._history_started = False
+        #: Whether the history has the arrival columns: decided with its header.
+        self._history_arrival = False
+        # (time, iterations) of the latest history point, for the iterations per second.
+        self._last_point: tuple[float, int] | None = None
 
     def path(self, suffix: str) -> Path:
         """The file for ``suffix`` ("stats", "failures", "exceptions", "stats_history")."""
@@ -171,16 +220,32 @@ class CsvReport:
         path = self.path("stats_history")
         if not self._history_started:
             path.parent.mkdir(parents=True, exist_ok=True)
+            self._history_arrival = self.stats.service is not None
+        rows = history_rows(
+            self.stats, now, user_count, self.full_history, self._iteration_rate(now)
+        )
         with path.open("a" if self._history_started else "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
             if not self._history_started:
-                writer.writerow(HISTORY_COLUMNS)
-            writer.writerows(history_rows(self.stats, now, user_count, self.full_history))
+                writer.writerow(history_columns(self._history_arrival))
+            writer.writerows(rows)
         self._history_started = True
+
+    def _iteration_rate(self, now: float) -> float | None:
+        """Iterations/s since the previous point, if the history has the arrival columns."""
+        if not self._history_arrival:
+            return None
+        iterations = self.stats.iterations
+        rate = rate_since(self._last_point, now, iterations, self.stats.start_time)
+        self._last_point = (now, iterations)
+        return rate
 
     def write_final(self) -> None:
         """Write ``PREFIX_stats.csv``, ``PREFIX_failures.csv`` and ``PREFIX_exceptions.csv``."""
-        write_csv_atomically(self.path("stats"), STATS_COLUMNS, stats_rows(self.stats))
+        service = self.stats.service is not None
+        write_csv_atomically(
+            self.path("stats"), stats_columns(service), stats_rows(self.stats, service)
+        )
         write_csv_atomically(self.path("failures"), FAILURES_COLUMNS, failures_rows(self.stats))
         write_csv_atomically(
             self.path("exceptions"), EXCEPTIONS_COLUMNS, exceptions_rows(self.stats)

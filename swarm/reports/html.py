@@ -4,7 +4,9 @@ Everything is inline (CSS, the vendored uPlot with its licence comment, the char
 file opens offline and names no external URL. It shows the run's facts, the stats and
 percentile tables, charts over time from ``stats.history``, a response-time distribution per
 endpoint (from each entry's histogram), failures and exceptions; and, above all of it, a banner
-when the load generator itself was saturated (its latencies may be inflated).
+when the load generator itself was saturated (its latencies may be inflated). An arrival-rate
+run adds a section with the requested and achieved rates, the dropped iterations and the pool
+of users, and the service times' percentiles beside the (corrected) response times'.
 
 All user data is escaped: the tables by Jinja2's autoescaping, the chart data by
 :func:`script_json`. Reports read the statistics and never change them.
@@ -27,6 +29,7 @@ import jinja2
 from markupsafe import Markup
 
 from swarm.__version__ import __version__
+from swarm.reports.arrival import ArrivalSummary, arrival_summary
 from swarm.reports.console import format_duration
 from swarm.reports.csv import (
     EXCEPTIONS_COLUMNS,
@@ -83,6 +86,8 @@ class RunFacts:
     workers: int | None = None
     #: The run's saturation verdict; None when unknown (no runner).
     generator: SaturationSummary | None = None
+    #: The open model's rates and drops; None in the closed model.
+    arrival: ArrivalSummary | None = None
 
     @property
     def duration(self) -> float:
@@ -125,14 +130,17 @@ def run_facts(environment: Environment, end: float | None = None) -> RunFacts:
     if runner is not None:
         peak = max(peak, runner.user_count, 0 if stats.history else runner.target_user_count or 0)
     workers = getattr(runner, "worker_count", None)
+    end = time.time() if end is None else end
+    plan = runner.arrival_plan if runner is not None else None
     return RunFacts(
         start=stats.start_time,
-        end=time.time() if end is None else end,
+        end=end,
         users=peak,
         host=environment.host,
         user_classes=[cls.__name__ for cls in environment.user_classes],
         workers=workers if isinstance(workers, int) else None,
         generator=runner.saturation if runner is not None else None,
+        arrival=arrival_summary(stats, plan, end),
     )
 
 
@@ -250,6 +258,7 @@ def render_html_report(stats: RequestStats, facts: RunFacts) -> str:
         "stats_rows": [row[:STATS_TABLE_WIDTH] for row in all_stats],
         "percentile_columns": STATS_COLUMNS[:2] + STATS_COLUMNS[STATS_TABLE_WIDTH:],
         "percentile_rows": [row[:2] + row[STATS_TABLE_WIDTH:] for row in all_stats],
+        "service_rows": _service_rows(stats) if facts.arrival is not None else [],
         "failure_columns": FAILURES_COLUMNS,
         "failure_rows": _table(failures_rows(stats)),
         "exception_columns": EXCEPTIONS_COLUMNS,
@@ -261,6 +270,15 @@ def render_html_report(stats: RequestStats, facts: RunFacts) -> str:
         "uplot_js": Markup(uplot_js),
     }
     return _environment().get_template("report.html").render(context)
+
+
+def _service_rows(stats: RequestStats) -> list[list[str]]:
+    """The service-time percentiles table: Type, Name, then the percentiles (as
+    ``percentile_rows``), from the SERVICE_COLUMNS of ``PREFIX_stats.csv``."""
+    if stats.service is None:
+        return []
+    rows = _table(stats_rows(stats, service_times=True))
+    return [row[:2] + row[len(STATS_COLUMNS) :] for row in rows]
 
 
 def write_html_report(stats: RequestStats, facts: RunFacts, path: str | os.PathLike[str]) -> Path:

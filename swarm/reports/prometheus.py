@@ -12,6 +12,12 @@ Response times are a *summary*: ``quantile`` samples (0.5, 0.9, 0.95, 0.99) over
 no recent window), with ``_sum`` and ``_count`` over the whole run, so
 ``rate(_sum) / rate(_count)`` is the mean over any range. Quantiles do not add up across
 series, so the quantiles of all endpoints together are a metric of their own.
+
+An arrival-rate run (the runner has an ``arrival_plan``, or the statistics keep service times)
+adds the counters ``swarm_iterations_total`` and ``swarm_dropped_iterations_total``, and the
+service times (uncorrected, as the client timed each request) as summaries of the same shape
+beside the response times, which in that mode are measured from each iteration's intended
+start. In the closed model these families are absent, so its exposition is as before.
 See ``docs/prometheus.md`` for the list.
 """
 
@@ -40,6 +46,7 @@ from swarm.stats.errors import StatsError
 
 if TYPE_CHECKING:
     from swarm.env import Environment
+    from swarm.stats import RequestStats
     from swarm.stats.entries import StatsEntry
     from swarm.stats.histogram import Histogram
 
@@ -90,10 +97,19 @@ class SwarmCollector(Collector):
             "Response times of all endpoints together",
             [([], stats.total)] if stats.total.histogram.count else [],
         )
+        if self._open_model():
+            yield from _arrival_metrics(stats)
         yield _gauge(
             "swarm_current_rps", "Requests per second, last ~10 s", stats.total.current_rps
         )
         yield from self._runner_metrics()
+
+    def _open_model(self) -> bool:
+        """Whether the run is an arrival-rate run: a plan, or service times kept (a master
+        knows them from its workers' reports)."""
+        runner = self.environment.runner
+        plan = runner.arrival_plan if runner is not None else None
+        return plan is not None or self.environment.stats.service is not None
 
     def _runner_metrics(self) -> Iterator[Metric]:
         runner = self.environment.runner
@@ -200,6 +216,35 @@ def _summary(
         family.add_sample(f"{name}_sum", label_map, entry.histogram.total / 1000)
         family.add_sample(f"{name}_count", label_map, entry.histogram.count)
     return family
+
+
+def _arrival_metrics(stats: RequestStats) -> Iterator[Metric]:
+    """The service-time summaries (empty without service times) and the iteration counters."""
+    service = stats.service
+    entries = service.sorted_entries() if service is not None else []
+    rows = [(_labels(e), e) for e in entries if e.histogram.count]
+    yield _summary(
+        "swarm_service_time_seconds",
+        "Service times per endpoint, as the client timed each request (uncorrected)",
+        rows,
+        _ENDPOINT,
+    )
+    total: list[tuple[list[str], StatsEntry]] = []
+    if service is not None and service.total.histogram.count:
+        total.append(([], service.total))
+    yield _summary(
+        "swarm_aggregated_service_time_seconds",
+        "Service times of all endpoints together (uncorrected)",
+        total,
+    )
+    yield CounterMetricFamily(
+        "swarm_iterations", "Iterations started on the arrival schedule", value=stats.iterations
+    )
+    yield CounterMetricFamily(
+        "swarm_dropped_iterations",
+        "Iterations dropped: no user was free within --max-lateness of their start",
+        value=stats.dropped_iterations,
+    )
 
 
 def _workers(counts: dict[str, int]) -> GaugeMetricFamily:

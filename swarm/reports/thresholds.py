@@ -5,6 +5,7 @@ Grammar (spaces around the parts are allowed)::
     threshold := [scope ":"] metric op limit
     scope     := [METHOD " "] name        a leading word in capitals is the HTTP method
     metric    := pNN | avg | median | min | max | fail_ratio | rps | requests | failures
+                 | iterations | dropped_iterations
     op        := < | <= | > | >=
     limit     := number [unit]            times: ms (the default), s, m; fail_ratio: a
                                           fraction or NN%; rps: req/s; counts: whole numbers
@@ -13,6 +14,11 @@ Without a scope a threshold reads the Aggregated row. A scope names one endpoint
 do (``name=`` of the request); without a method it covers every method with that name, their
 statistics merged. ``pNN`` is a percentile (``p95``, ``p99.9``; ``p100`` is the max); ``rps``
 is the average over the run (``total_rps``), not the last seconds.
+
+``iterations`` counts the iterations started (an arrival-rate run's, or the task iterations
+of ``-i`` in the closed model), ``dropped_iterations`` those an arrival-rate run dropped (0 in
+the closed model): totals of the run, which take no scope. ``dropped_iterations<1`` fails a
+run that dropped any.
 
 A threshold on an endpoint that saw no request fails ("no requests"), except ``requests`` and
 ``failures``, which are then 0. Everything here is pure: it reads a :class:`RequestStats` and
@@ -62,11 +68,19 @@ _METRICS: dict[str, tuple[str, Callable[[StatsEntry], float]]] = {
     "requests": ("count", lambda e: float(e.num_requests)),
     "failures": ("count", lambda e: float(e.num_failures)),
 }
-_METRIC_NAMES = "pNN (p95, p99.9), avg, median, min, max, fail_ratio, rps, requests, failures"
+# metric -> (kind of limit, how to read it from the run's statistics): totals of the run.
+_RUN_METRICS: dict[str, tuple[str, Callable[[RequestStats], float]]] = {
+    "iterations": ("count", lambda s: float(s.iterations)),
+    "dropped_iterations": ("count", lambda s: float(s.dropped_iterations)),
+}
+_METRIC_NAMES = (
+    "pNN (p95, p99.9), avg, median, min, max, fail_ratio, rps, requests, failures, "
+    "iterations, dropped_iterations"
+)
 
 # Metrics that can only grow (or only shrink) while a run goes on: once such a threshold
 # fails it can never pass again, which is what lets --threshold-abort stop a run early.
-_ONLY_GROW = frozenset({"max", "p100", "requests", "failures"})
+_ONLY_GROW = frozenset({"max", "p100", "requests", "failures", *_RUN_METRICS})
 _ONLY_SHRINK = frozenset({"min"})
 
 
@@ -98,7 +112,10 @@ class Threshold:
         return _OPERATORS[self.op](observed, self.limit)
 
     def read(self, entry: StatsEntry) -> float | None:
-        """This threshold's metric from ``entry``; None when the entry saw no request."""
+        """This threshold's metric from ``entry``; None when the entry saw no request.
+
+        Not for the run's totals (``iterations``, ``dropped_iterations``): :func:`observe`
+        reads those from the statistics."""
         if self.kind != "count" and not entry.num_requests:
             return None
         match = _PERCENTILE.match(self.metric)
@@ -138,6 +155,8 @@ def parse_threshold(text: str) -> Threshold:
         raise _error(text, f"{what}: write METRIC OP LIMIT with OP one of <, <=, >, >=")
     metric, op, limit_text = parts[0].strip().lower(), parts[1], parts[2]
     kind = _metric_kind(text, metric)
+    if colon and metric in _RUN_METRICS:
+        raise _error(text, f"{metric} counts the whole run: write it without 'NAME:'")
     limit = _parse_limit(text, kind, metric, limit_text)
     return Threshold(str(text), metric, op, limit, kind, name, method)
 
@@ -173,6 +192,8 @@ def _parse_scope(text: str, scope: str) -> tuple[str, str | None]:
 def _metric_kind(text: str, metric: str) -> str:
     if metric in _METRICS:
         return _METRICS[metric][0]
+    if metric in _RUN_METRICS:
+        return _RUN_METRICS[metric][0]
     match = _PERCENTILE.match(metric)
     if not match:
         shown = repr(metric) if metric else "nothing"
@@ -192,7 +213,7 @@ def _parse_limit(text: str, kind: str, metric: str, limit_text: str) -> float:
         allowed = ", ".join(u for u in units if u) or "none"
         raise _error(text, f"unknown unit {unit!r} for {metric} (units: {allowed})")
     if kind == "count" and not number.is_integer():
-        raise _error(text, f"{metric} counts requests: the limit must be a whole number")
+        raise _error(text, f"{metric} is a count: the limit must be a whole number")
     return number * units[unit]
 
 
@@ -219,6 +240,9 @@ def entry_for(threshold: Threshold, stats: RequestStats) -> StatsEntry | None:
 
 def observe(threshold: Threshold, stats: RequestStats) -> float | None:
     """The value a threshold compares with its limit; None when its entry saw no request."""
+    run_metric = _RUN_METRICS.get(threshold.metric)
+    if run_metric is not None:
+        return run_metric[1](stats)
     entry = entry_for(threshold, stats)
     if entry is None:
         return 0.0 if threshold.kind == "count" else None

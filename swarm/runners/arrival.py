@@ -114,9 +114,11 @@ class ArrivalExecutor:
     """Runs one process's share of an arrival-rate plan with the runner's users.
 
     ``share`` and ``phase`` place this process on the plan's curve (see ``ArrivalSchedule``);
-    ``max_users`` is this process's part of the pool (the plan's by default). ``clock`` gives
-    monotonic seconds. ``run`` returns when the schedule is over and the last iterations have
-    finished (or been dropped); a stop kills it sooner.
+    ``max_users`` is this process's part of the pool (the plan's by default); ``elapsed`` is
+    how far into the run this process joins (a worker joining late). ``clock`` gives monotonic
+    seconds. ``run`` returns when the schedule is over and the last iterations have finished
+    (or been dropped); a stop kills it sooner. While ``recording``, the environment's request
+    event feeds ``CorrectedTimes`` instead of the statistics directly.
     """
 
     def __init__(
@@ -126,14 +128,16 @@ class ArrivalExecutor:
         share: float = 1.0,
         phase: float = 0.0,
         max_users: int | None = None,
+        elapsed: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.runner = runner
         self.plan = plan
         self.max_users = plan.max_users if max_users is None else max_users
-        self.schedule = ArrivalSchedule(plan.curve, share, phase, plan.iterations)
+        self.schedule = ArrivalSchedule(plan.curve, share, phase, plan.iterations, elapsed)
         self.stats = runner.stats
         self._clock = clock
+        self._elapsed = elapsed
         self._origin: float | None = None
         self._free: deque[PooledTaskSet] = deque()
         self._backlog: deque[float] = deque()
@@ -145,6 +149,27 @@ class ArrivalExecutor:
         self._warned_drop = False
         #: Set when every iteration of the schedule has been handed out (or dropped).
         self.schedule_over = Event()
+        self._corrected = CorrectedTimes(self.stats, self.lateness)
+
+    # -- recording -------------------------------------------------------------------------
+
+    def record(self) -> None:
+        """Route the request event through ``CorrectedTimes`` (the run's statistics)."""
+        events = self.runner.environment.events
+        events.request.remove_listener(self.stats.on_request)
+        events.request.add_listener(self._corrected.on_request)
+
+    def stop_recording(self) -> None:
+        """Give the request event back to the statistics (the service times stay, unfed)."""
+        events = self.runner.environment.events
+        events.request.remove_listener(self._corrected.on_request)
+        events.request.add_listener(self.stats.on_request)
+
+    def resplit(self, share: float, phase: float, max_users: int) -> None:
+        """From now on, run ``share`` of the rate from ``phase``, with at most ``max_users``
+        (the pool does not shrink: users beyond a lower cap stay until the test ends)."""
+        self.schedule.resplit(self.now(), share, phase)
+        self.max_users = max_users
 
     # -- the pool --------------------------------------------------------------------------
 
@@ -232,7 +257,7 @@ class ArrivalExecutor:
 
     def run(self) -> None:
         """Start iterations on schedule until it is over; then let the last ones finish."""
-        self._origin = self._clock()
+        self._origin = self._clock() - self._elapsed
         schedule = self.schedule
         while True:
             for intended in schedule.take_due(self.now()):

@@ -37,6 +37,7 @@ from swarm.runners.usage import LOOP_LAG_PROBE_INTERVAL, LoopLagProbe, UsageMoni
 
 if TYPE_CHECKING:
     from swarm.env import Environment
+    from swarm.runners.arrival import ArrivalExecutor
     from swarm.runners.schedule import ArrivalPlan
     from swarm.stats import RequestStats
     from swarm.user import User
@@ -86,6 +87,10 @@ class Runner:
         self.iteration_limit: int | None = None
         #: The open model's plan while an arrival-rate run goes on or after one (else None).
         self.arrival_plan: ArrivalPlan | None = None
+        #: This process's part of the arrival-rate run under way (or the last), else None.
+        self.arrival: ArrivalExecutor | None = None
+        #: Whether ``arrival`` has the request event (until its test ends).
+        self._recording = False
         #: The user classes a load shape's tick() asked for last (spawned by name too).
         self.shape_user_classes: list[type[User]] = []
         #: Users by class name, oldest first (dicts as ordered sets: O(1) to forget a user that
@@ -358,6 +363,18 @@ class Runner:
     def start_arrival(self, plan: ArrivalPlan) -> None:
         """Run the open model (an arrival rate); see ``swarm.runners.arrival``."""
         raise NotImplementedError(f"{type(self).__name__} cannot run an arrival rate")
+
+    def _record_arrival(self, executor: ArrivalExecutor) -> None:
+        """Make ``executor`` this process's part of the arrival-rate test that begins."""
+        self.arrival = executor
+        executor.record()
+        self._recording = True
+
+    def _end_arrival(self) -> None:
+        """The test is over: the request event goes back to the statistics."""
+        if self._recording and self.arrival is not None:
+            self.arrival.stop_recording()
+        self._recording = False
 
     # -- load shapes -------------------------------------------------------------------------
 

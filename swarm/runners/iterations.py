@@ -11,7 +11,7 @@ total (see the master), so the total holds across workers too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from swarm.exceptions import StopUser
@@ -23,14 +23,15 @@ if TYPE_CHECKING:
 
 
 class IterationBudget:
-    """``limit`` task iterations for a process's users; ``on_spent()`` once all have run.
+    """``limit`` task iterations for a process's users; ``on_spent()`` once all have run (a
+    budget of 0, a worker's part of a small total, is spent from the start: no call).
 
     ``stats.iterations`` counts the iterations started (a worker reports it to the master).
     """
 
     def __init__(self, limit: int, stats: RequestStats, on_spent: Callable[[], None]) -> None:
-        if limit < 1:
-            raise ValueError(f"an iteration budget is 1 or more, not {limit}")
+        if limit < 0:
+            raise ValueError(f"an iteration budget is 0 or more, not {limit}")
         self.limit = limit
         self.started = 0
         self.finished = 0
@@ -76,3 +77,19 @@ class CountedTaskSet(DefaultTaskSet):
             super().execute_task(task)
         finally:
             budget.finish_one()
+
+
+def split_total(total: int, weights: Mapping[str, int | float]) -> dict[str, int]:
+    """``total`` split over the keys of ``weights`` in proportion (largest remainders get the
+    leftovers, ties to the earlier key), adding up to ``total`` exactly; all to nobody, i.e.
+    every part 0, when no weight is above 0."""
+    whole = sum(w for w in weights.values() if w > 0)
+    if whole <= 0:
+        return dict.fromkeys(weights, 0)
+    exact = {key: total * max(w, 0) / whole for key, w in weights.items()}
+    parts = {key: int(value) for key, value in exact.items()}
+    left = total - sum(parts.values())
+    by_remainder = sorted(weights, key=lambda key: parts[key] - exact[key])
+    for key in by_remainder[:left]:
+        parts[key] += 1
+    return parts

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import gevent
 from gevent.event import Event
 
-from swarm.runners.arrival import ArrivalExecutor, CorrectedTimes
+from swarm.runners.arrival import ArrivalExecutor
 from swarm.runners.base import (
     STATE_INIT,
     STATE_RUNNING,
@@ -42,10 +42,6 @@ class LocalRunner(Runner):
         #: Set while no stop is in progress: a second stop() (or a quit()) waits on it.
         self._not_stopping = Event()
         self._not_stopping.set()
-        #: The arrival-rate run under way (or the last one), None in the closed model.
-        self.arrival: ArrivalExecutor | None = None
-        #: The request listener of the arrival-rate run under way, None otherwise.
-        self._corrected: CorrectedTimes | None = None
         #: The test's ``iteration_limit`` as a budget the users share (closed model), or None.
         self._budget: IterationBudget | None = None
 
@@ -67,7 +63,7 @@ class LocalRunner(Runner):
             raise ValueError(f"user_count must be 0 or more, not {user_count}")
         if spawn_rate <= 0:
             raise ValueError(f"spawn_rate must be above 0, not {spawn_rate}")
-        if self._corrected is not None:
+        if self._recording:
             raise ValueError("an arrival-rate run sets its own users: stop it first")
         if self.state in (STATE_INIT, STATE_STOPPED):
             self._begin_test()
@@ -95,11 +91,8 @@ class LocalRunner(Runner):
         self._begin_test()
         self._budget = None  # the schedule counts an arrival-rate run's iterations
         self.arrival_plan = plan
-        executor = self.arrival = ArrivalExecutor(self, plan)
-        self._corrected = CorrectedTimes(self.stats, executor.lateness)
-        events = self.environment.events
-        events.request.remove_listener(self.stats.on_request)
-        events.request.add_listener(self._corrected.on_request)
+        executor = ArrivalExecutor(self, plan)
+        self._record_arrival(executor)
         self.state = STATE_SPAWNING
         self.spawning_greenlet = self.spawn_in_background(self._run_arrival, executor)
 
@@ -116,13 +109,6 @@ class LocalRunner(Runner):
         executor.run()
         logger.info("The arrival-rate schedule is over: ending the test")
         self.greenlet.spawn(self.stop_test_from_user)
-
-    def _end_arrival(self) -> None:
-        if self._corrected is not None:
-            events = self.environment.events
-            events.request.remove_listener(self._corrected.on_request)
-            events.request.add_listener(self.stats.on_request)
-            self._corrected = None
 
     def _begin_test(self) -> None:
         self.stats.clear_all()

@@ -39,11 +39,13 @@ from swarm.runners.base import (
     Runner,
 )
 from swarm.runners.dispatch import UsersDispatcher, specs_from_classes
+from swarm.runners.master_parts import WorkerParts
 from swarm.runners.nodes import HEARTBEAT_LIVENESS, WorkerNode, WorkerNodes
 
 if TYPE_CHECKING:
     from swarm.env import Environment
     from swarm.rpc.transport import ServerTransport
+    from swarm.runners.schedule import ArrivalPlan
     from swarm.user import User
 
 logger = logging.getLogger(__name__)
@@ -112,6 +114,8 @@ class MasterRunner(Runner):
         #: Per worker, the class names it said it lacks (logged once a test).
         self._unknown_classes: dict[str, set[str]] = {}
         self._spawn_seq = 0
+        #: Each worker's part of -i and of an arrival rate (swarm.runners.master_parts).
+        self.parts = WorkerParts(self)
         self._all_spawned = Event()
         self._all_stopped = Event()
         self._handlers: dict[str, Callable[[str, Any], None]] = {
@@ -190,6 +194,7 @@ class MasterRunner(Runner):
         if user_classes is not None:
             self.shape_user_classes = list(user_classes)
         assert self._dispatcher is not None
+        self.parts.split_iterations(user_count, user_classes)
         self._dispatcher.new_dispatch(user_count, spawn_rate, specs)
         self._restart_dispatch()
         if wait and self.spawning_greenlet is not None:
@@ -206,7 +211,14 @@ class MasterRunner(Runner):
         self._dispatcher = UsersDispatcher(workers, specs_from_classes(self.user_classes))
         self._sent = {}
         self._unknown_classes = {}
+        self.arrival_plan = None
+        self.parts.begin_test()
         self.environment.events.test_start.fire(environment=self.environment)
+
+    def start_arrival(self, plan: ArrivalPlan) -> None:
+        """Run the open model over the workers: each runs an equal share of the rate with an
+        equal part of the pool, re-split when workers come or go (``master_parts``)."""
+        self.parts.start_arrival(plan)
 
     def _restart_dispatch(self) -> None:
         """Follow the dispatcher from now on (after a new target or a change of workers)."""
@@ -241,21 +253,31 @@ class MasterRunner(Runner):
                 continue
             if self._sent.get(node_id) == counts and node.spawned_seq == node.spawn_seq:
                 continue  # the last step changes nothing for it, and it has its share
-            self._spawn_seq += 1
-            node.spawn_seq = self._spawn_seq
             self._sent[node_id] = dict(counts)
-            self._send(
-                node_id,
-                m.SPAWN,
+            self._send_spawn(
+                node,
                 {
                     "user_classes_count": counts,
-                    "host": self.environment.host,
-                    "stop_timeout": self.environment.stop_timeout,
                     "reset_stats": self.environment.reset_stats and last,
-                    "seq": self._spawn_seq,
-                    "timestamp": self.clock(),
+                    **self.parts.spawn_fields(node_id),
                 },
             )
+
+    def _send_spawn(self, node: WorkerNode, data: dict[str, Any]) -> None:
+        """Send ``node`` a ``spawn`` with ``data`` and what every spawn carries."""
+        self._spawn_seq += 1
+        node.spawn_seq = self._spawn_seq
+        self._send(
+            node.id,
+            m.SPAWN,
+            {
+                "host": self.environment.host,
+                "stop_timeout": self.environment.stop_timeout,
+                "seq": self._spawn_seq,
+                "timestamp": self.clock(),
+                **data,
+            },
+        )
 
     def _wait_until_spawned(self, dispatch: dict[str, dict[str, int]]) -> None:
         """Until every worker of the dispatch reports its last spawn complete (bounded)."""
@@ -275,6 +297,9 @@ class MasterRunner(Runner):
             return
         self.environment.events.test_stopping.fire(environment=self.environment)
         self.state = STATE_STOPPING
+        shape = self.shape_greenlet
+        if shape is not None and shape is not gevent.getcurrent():
+            shape.kill(block=True)  # else its next tick would start the test again
         if self.spawning_greenlet is not None:
             self.spawning_greenlet.kill(block=True)
             self.spawning_greenlet = None
@@ -455,6 +480,7 @@ class MasterRunner(Runner):
                 return
             self._stats_seq[node_id] = seq
         self.stats.merge_report(data)
+        self.parts.on_report(node_id, data)
         node = self.clients.get(node_id)  # None for a host's relay, which runs no users
         if node is not None:
             node.user_count = int(data.get("user_count", node.user_count))
@@ -570,6 +596,9 @@ class MasterRunner(Runner):
 
     def _workers_changed(self, added: str | None = None, removed: str | None = None) -> None:
         """Rebalance a running test over the workers there are now."""
+        if self.arrival_plan is not None and self.state in (STATE_SPAWNING, STATE_RUNNING):
+            self.parts.send_shares()
+            return
         dispatcher = self._dispatcher
         if dispatcher is None or self.state not in (STATE_SPAWNING, STATE_RUNNING):
             return

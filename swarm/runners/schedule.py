@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from swarm.exceptions import SwarmError
 from swarm.timespan import parse_timespan
 
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+# Steps of 1/share add up with rounding errors: a count this close to a whole one is that one.
+_EPSILON = 1e-9
 _RATE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:/\s*([smh]))?\s*$")
 
 
@@ -144,8 +147,10 @@ class ArrivalSchedule:
     ``share`` is the part of the whole rate this process runs (1 alone; a worker's fraction in
     a distributed run); ``phase`` in [0, 1) offsets its first iteration within one step, so
     that workers sharing a rate take turns rather than all starting together. ``start`` is when
-    this process joins the run (a worker joining late). ``limit`` caps the iterations this
-    schedule hands out (``-i``).
+    this process joins the run (a worker joining late). ``limit`` (``-i``) ends the *whole
+    run's* schedule after that many iterations: this process hands out its share of the first
+    ``limit`` iterations of the curve, so processes sharing a run stop at the same total
+    without telling each other (exactly, unless their shares change on the way).
     """
 
     def __init__(
@@ -169,7 +174,7 @@ class ArrivalSchedule:
     def next_time(self) -> float | None:
         """When the next iteration is due (seconds into the run), or None when there is none:
         the curve has ended, or ``limit`` iterations have been handed out."""
-        if self.limit is not None and self.count >= self.limit:
+        if self.limit is not None and self._next > self.limit - 1 + _EPSILON:
             return None
         return self.curve.time_of(self._next)
 
@@ -192,17 +197,19 @@ class ArrivalSchedule:
             self.count += 1
             self._next += 1 / self.share
 
-    def resplit(self, now: float, share: float, limit: int | None = None) -> None:
-        """From ``now`` on, run ``share`` of the rate (and at most ``limit`` more iterations):
-        the part of the curve before ``now`` stays as it was run, the rest is split anew."""
+    def resplit(self, now: float, share: float, phase: float | None = None) -> None:
+        """From ``now`` on, run ``share`` of the rate: the part of the curve before ``now``
+        stays as it was run, the rest is split anew (from ``phase`` within the next step, if
+        given, else from where this process's step under way was)."""
         if not 0 < share <= 1:
             raise ValueError(f"a share of the rate is in (0, 1], not {share}")
         reached = self.curve.due(now)
-        left = max(self._next - reached, 0.0)  # of the step under way, in the curve's count
-        self._next = reached + left * self.share / share
+        if phase is not None:
+            self._next = reached + phase / share
+        else:
+            left = max(self._next - reached, 0.0)  # of the step under way, in the curve's count
+            self._next = reached + left * self.share / share
         self.share = share
-        if limit is not None:
-            self.limit = self.count + limit
 
 
 #: Users in the pool of an arrival-rate run unless ``--max-users`` says otherwise.
@@ -239,6 +246,31 @@ class ArrivalPlan:
             )
         if self.max_lateness < 0:
             raise ValueError(f"the max lateness must be 0 or more, not {self.max_lateness}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as plain data (a master sends it to its workers); ``from_dict`` reads it."""
+        return {
+            "start_rate": self.curve.start_rate,
+            "stages": [[stage.duration, stage.rate] for stage in self.curve.stages],
+            "max_users": self.max_users,
+            "pre_allocated_users": self.pre_allocated_users,
+            "max_lateness": self.max_lateness,
+            "iterations": self.iterations,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ArrivalPlan:
+        """The plan ``to_dict`` gave (a ValueError or TypeError for data that is not one)."""
+        stages = [RateStage(float(d), float(r)) for d, r in data.get("stages") or ()]
+        pre = data.get("pre_allocated_users")
+        iterations = data.get("iterations")
+        return cls(
+            RateCurve(float(data["start_rate"]), stages),
+            max_users=int(data["max_users"]),
+            pre_allocated_users=None if pre is None else int(pre),
+            max_lateness=float(data["max_lateness"]),
+            iterations=None if iterations is None else int(iterations),
+        )
 
     @property
     def initial_users(self) -> int:

@@ -29,6 +29,7 @@ from swarm.exceptions import ProtocolError, RPCError
 from swarm.rpc import messages as m
 from swarm.rpc.messages import Message
 from swarm.runners.acks import FinalReportAck
+from swarm.runners.arrival import ArrivalExecutor
 from swarm.runners.base import (
     STATE_INIT,
     STATE_RUNNING,
@@ -37,7 +38,9 @@ from swarm.runners.base import (
     STATE_STOPPING,
     Runner,
 )
+from swarm.runners.iterations import IterationBudget
 from swarm.runners.nodes import HEARTBEAT_LIVENESS
+from swarm.runners.schedule import ArrivalPlan
 
 if TYPE_CHECKING:
     from swarm.env import Environment
@@ -122,6 +125,10 @@ class WorkerRunner(Runner):
         #: Class names the master asked for that this worker lacks, logged in this test.
         self._unknown_reported: set[str] = set()
         self._report_seq = 0
+        #: This worker's part of ``-i`` in the test (closed model), or None.
+        self._budget: IterationBudget | None = None
+        #: Whether its part of the test is over (its -i part spent, its schedule ended).
+        self._done = False
         #: Warnings and errors logged here, shipped to the master with each report.
         self.log_buffer = LogBuffer()
         logging.getLogger().addHandler(self.log_buffer)
@@ -177,17 +184,18 @@ class WorkerRunner(Runner):
         if self.state in (STATE_INIT, STATE_STOPPED):
             self._begin_test()
         self._take_options(data)
+        if "iterations" in data and self._budget is None:
+            self._take_budget(int(data["iterations"]))
+        if data.get("arrival") is not None:
+            self._on_arrival(int(data.get("seq", 0)), data["arrival"])
+            return
         self.state = STATE_SPAWNING
         self._send(m.SPAWNING, {"seq": data.get("seq", 0)})
         unknown = self._apply({str(k): int(v) for k, v in data["user_classes_count"].items()})
         if data.get("reset_stats"):
             self.stats.reset_all()
         self.state = STATE_RUNNING
-        complete: dict[str, Any] = {
-            "seq": data.get("seq", 0),
-            "user_count": self.user_count,
-            "user_classes_count": self.user_classes_count,
-        }
+        complete = self._spawned(int(data.get("seq", 0)))
         if unknown:
             complete["unknown_user_classes"] = unknown
         self._send(m.SPAWNING_COMPLETE, complete)
@@ -198,7 +206,53 @@ class WorkerRunner(Runner):
         self.cpu_warning_emitted = False
         self._dispatched = {}
         self._unknown_reported = set()
+        self.arrival_plan, self.arrival, self._budget, self._done = None, None, None, False
         self.environment.events.test_start.fire(environment=self.environment)
+
+    # -- limits and the open model: this worker's part of -i and of an arrival rate ----------
+
+    def _take_budget(self, quota: int) -> None:
+        """This worker's part of ``-i``: its users stop when it is spent, and it says so."""
+        self._budget = IterationBudget(quota, self.stats, self._report_done)
+        if quota == 0:
+            self._report_done()
+
+    def _on_arrival(self, seq: int, part: dict[str, Any]) -> None:
+        """This worker's share of an arrival-rate test: start it, or change it (a resplit)."""
+        share, phase = float(part["share"]), float(part["phase"])
+        max_users = int(part["max_users"])
+        if self.arrival is not None and self.state in (STATE_SPAWNING, STATE_RUNNING):
+            self.arrival.resplit(share, phase, max_users)
+            self._send(m.SPAWNING_COMPLETE, self._spawned(seq))
+            return
+        plan = ArrivalPlan.from_dict(part["plan"])
+        self.arrival_plan = plan
+        elapsed = float(part.get("elapsed", 0.0))
+        executor = ArrivalExecutor(self, plan, share, phase, max_users, elapsed)
+        self._record_arrival(executor)
+        self.state = STATE_SPAWNING
+        self._send(m.SPAWNING, {"seq": seq})
+        self.spawning_greenlet = self.spawn_in_background(self._run_arrival, executor, seq)
+
+    def _run_arrival(self, executor: ArrivalExecutor, seq: int) -> None:
+        executor.prepare()
+        self.state = STATE_RUNNING
+        self._send(m.SPAWNING_COMPLETE, self._spawned(seq))
+        executor.run()
+        self._report_done()
+
+    def _spawned(self, seq: int) -> dict[str, Any]:
+        return {
+            "seq": seq,
+            "user_count": self.user_count,
+            "user_classes_count": self.user_classes_count,
+        }
+
+    def _report_done(self) -> None:
+        """Its part of the run is over (-i spent, or the schedule ended): tell the master now,
+        with the statistics that go with it, rather than at the next report."""
+        self._done = True
+        self.spawn_in_background(self.send_report)
 
     def _take_options(self, data: dict[str, Any]) -> None:
         """The master's host and stop timeout, from a ``spawn``."""
@@ -227,7 +281,7 @@ class WorkerRunner(Runner):
             alive = self.user_classes_count
             self.stop_users({n: min(c, alive.get(n, 0)) for n, c in shrink.items()})
         if grow:
-            self.spawn_users(grow)
+            self.spawn_users(grow, prepare=self._budget.enlist if self._budget else None)
         return unknown
 
     def _report_unknown(self, names: list[str]) -> None:
@@ -253,7 +307,11 @@ class WorkerRunner(Runner):
             return
         self.environment.events.test_stopping.fire(environment=self.environment)
         self.state = STATE_STOPPING
+        if self.spawning_greenlet is not None:  # an arrival-rate run's schedule
+            self.spawning_greenlet.kill(block=True)
+            self.spawning_greenlet = None
         self.stop_all_users()
+        self._end_arrival()
         self._dispatched = {}
         self.send_final_report()
         self.state = STATE_STOPPED
@@ -309,6 +367,8 @@ class WorkerRunner(Runner):
         # the final report goes out once every user has stopped
         data["user_count"] = 0 if final else self.user_count
         data["user_classes_count"] = {} if final else self.user_classes_count
+        if self._done:
+            data["done"] = True
         self.environment.events.report_to_master.fire(client_id=self.client_id, data=data)
         return data
 

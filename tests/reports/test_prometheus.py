@@ -9,28 +9,16 @@ import pytest
 import requests
 from fake_clock import FakeClock
 from prometheus_client.parser import text_string_to_metric_families
-from prometheus_client.samples import Sample
+from scrape import scrape, value
 
 from swarm.__version__ import __version__
 from swarm.env import Environment
 from swarm.exceptions import CatchResponseError, ConfigError
 from swarm.reports.metrics_server import MetricsServer
-from swarm.reports.prometheus import MAX_ERROR_LABEL, exposition, metrics_registry
+from swarm.reports.prometheus import MAX_ERROR_LABEL
 from swarm.rpc.memory import MemoryNetwork
 from swarm.runners.states import STATE_MISSING, STATE_RUNNING
 from swarm.stats import RequestStats
-
-
-def scrape(env: Environment) -> dict[str, list[Sample]]:
-    """Family name -> samples, parsed from the text format as Prometheus reads it."""
-    text = exposition(metrics_registry(env)).decode()
-    return {f.name: f.samples for f in text_string_to_metric_families(text)}
-
-
-def value(samples: list[Sample], metric: str, **labels: str) -> float:
-    found = [s.value for s in samples if s.name == metric and s.labels == labels]
-    assert len(found) == 1, f"{metric}{labels} in {samples}"
-    return found[0]
 
 
 def record(stats: RequestStats, clock: FakeClock) -> None:

@@ -21,6 +21,7 @@ from swarm.rpc.memory import MemoryNetwork
 from swarm.rpc.messages import PROTOCOL_VERSION, Message
 from swarm.runners import STATE_MISSING, STATE_RUNNING, STATE_STOPPED
 from swarm.runners.master import MasterRunner
+from swarm.runners.schedule import ArrivalPlan, RateCurve
 from swarm.runners.worker import WorkerRunner
 from swarm.stats import RequestStats
 
@@ -345,3 +346,38 @@ def test_a_worker_points_every_class_of_its_userfile_at_the_masters_host(
     with gevent.Timeout(LIMIT_S):
         cluster.master.start(1, spawn_rate=1000, wait=True, user_classes=[Unlisted])
     assert Unlisted.host == Listed.host == "http://127.0.0.1:8089"
+
+
+def _shares(workers: list[WorkerRunner]) -> list[tuple[float, int]]:
+    """Each worker's share of the rate and cap on its pool."""
+    return [
+        (w.arrival.schedule.share, w.arrival.max_users) if w.arrival is not None else (0.0, 0)
+        for w in workers
+    ]
+
+
+def test_an_arrival_rate_is_split_over_the_workers_and_resplit_when_one_joins(
+    cluster: Cluster,
+) -> None:
+    a, b = cluster.add_worker(), cluster.add_worker()
+    plan = ArrivalPlan(RateCurve(100), max_users=6)
+    with gevent.Timeout(LIMIT_S):
+        cluster.master.start_arrival(plan)
+        cluster.master.spawning_greenlet.join()  # type: ignore[union-attr]
+    cluster.settle()
+    assert _shares([a, b]) == [(0.5, 3), (0.5, 3)]
+    assert cluster.master.user_count == 6  # the pools are started before the first iteration
+    c = cluster.add_worker()
+    cluster.settle()
+    assert _shares([a, b, c]) == [(1 / 3, 2), (1 / 3, 2), (1 / 3, 2)]
+    assert c.arrival is not None and c.arrival_plan is not None
+    assert c.arrival_plan.to_dict() == plan.to_dict()
+
+
+def test_a_closed_model_iteration_limit_is_split_as_the_users_are(cluster: Cluster) -> None:
+    cluster.master.iteration_limit = 10
+    cluster.add_worker(), cluster.add_worker(), cluster.add_worker()
+    with gevent.Timeout(LIMIT_S):
+        cluster.master.start(4, spawn_rate=1000, wait=True)
+    # 4 users over 3 workers run 2, 1 and 1 of them: the 10 iterations follow
+    assert sorted(cluster.master.parts.quotas.values()) == [2, 3, 5]  # type: ignore[union-attr]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 
+import msgpack
 import pytest
 
 from swarm.runners.schedule import (
+    ArrivalPlan,
     ArrivalSchedule,
     RateCurve,
     RateStage,
@@ -121,8 +123,20 @@ def test_a_resplit_keeps_the_run_s_total() -> None:
     assert max(b - a for a, b in zip(sorted(after), sorted(after)[1:], strict=False)) <= 0.011
 
 
-def test_a_limit_set_on_resplit_counts_from_then() -> None:
-    schedule = ArrivalSchedule(RateCurve(10))
-    schedule.take_due(1.0)
-    schedule.resplit(1.0, 1.0, limit=2)
-    assert len(schedule.take_due(100)) == 2
+def test_a_limit_ends_the_whole_run_at_the_same_total_across_shares() -> None:
+    curve = RateCurve(100)
+    parts = [ArrivalSchedule(curve, share=1 / 3, phase=i / 3, limit=100) for i in range(3)]
+    counts = [len(part.take_due(1000)) for part in parts]
+    assert sum(counts) == 100
+    assert sorted(counts) == [33, 33, 34]
+
+
+def test_a_plan_travels_as_plain_data() -> None:
+    plan = ArrivalPlan(
+        RateCurve(5, [RateStage(10, 50)]), max_users=7, pre_allocated_users=2, iterations=9
+    )
+    again = ArrivalPlan.from_dict(msgpack.unpackb(msgpack.packb(plan.to_dict())))
+    assert again.to_dict() == plan.to_dict()
+    assert again.curve.due(10) == plan.curve.due(10)
+    assert plan.describe() == "5/s, then 1 stage over 10s up to 50/s"
+    assert ArrivalPlan(RateCurve(200)).describe() == "200/s"
