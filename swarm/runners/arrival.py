@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: How long after an iteration's last moment the end of a run wakes to drop it (s).
+_AFTER_DEADLINE = 0.001
+
 
 class PooledTaskSet(DefaultTaskSet):
     """A pooled user's task loop: between two tasks it waits for its next turn, not wait_time.
@@ -144,6 +147,9 @@ class ArrivalExecutor:
         #: How late (ms) each pooled user's current iteration started, by its greenlet.
         self.lateness: dict[Any, float] = {}
         self._members: set[PooledTaskSet] = set()
+        # Users ever started: the pool grows only to max_users of them, so that users whose
+        # on_start fails are not replaced at the arrival rate.
+        self._created = 0
         self._settled = Event()  # set whenever a user joins the free list or leaves the pool
         self._specs = specs_from_classes(runner.user_classes)
         self._warned_drop = False
@@ -189,6 +195,7 @@ class ArrivalExecutor:
         size = self.pool_size
         before, after = class_counts(self._specs, size), class_counts(self._specs, size + count)
         wanted = {name: after[name] - before[name] for name in after if after[name] > before[name]}
+        self._created += count
         for user in self.runner.spawn_users(wanted, prepare=self._enlist):
             assert user.greenlet is not None  # started by spawn_users
             user.greenlet.link(lambda g, u=user: self._leave(u))
@@ -275,7 +282,7 @@ class ArrivalExecutor:
             self._free.pop().hand(intended)
             return
         self._backlog.append(intended)
-        if self.pool_size < self.max_users:
+        if self._created < self.max_users:
             self._add_users(1)  # spawning does not yield: the new user starts after this loop
 
     def _expire(self) -> None:
@@ -287,6 +294,10 @@ class ArrivalExecutor:
     def _finish(self) -> None:
         # Bounded by the iterations themselves: the backlog empties within max_lateness.
         while self._backlog or self.busy > 0:
+            timeout = None
+            if self._backlog:  # wake when its oldest is too late, if no user comes first
+                deadline = self._backlog[0] + self.plan.max_lateness
+                timeout = max(deadline - self.now(), 0.0) + _AFTER_DEADLINE
             self._settled.clear()
-            self._settled.wait(timeout=self.plan.max_lateness or None)
+            self._settled.wait(timeout=timeout)
             self._expire()

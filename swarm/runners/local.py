@@ -106,6 +106,8 @@ class LocalRunner(Runner):
             executor.max_users,
         )
         self.environment.events.spawning_complete.fire(user_count=self.user_count)
+        if self.environment.reset_stats:
+            self.stats.reset_all()  # what the users' on_start did
         executor.run()
         logger.info("The arrival-rate schedule is over: ending the test")
         self.greenlet.spawn(self.stop_test_from_user)

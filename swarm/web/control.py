@@ -10,7 +10,9 @@ With a load shape (``environment.shape_class``) a start runs the shape from its 
 (``runner.start_shape()``) and the form's users and rate are ignored; changing a running
 shaped test is refused (:class:`ShapeRunning`): the shape owns the user count. Whatever stops
 the test (Stop, the run time, the shape's None, ``StopTest``), the greenlet following the
-shape is ended with it, so a stopped test stays stopped until the next start.
+shape is ended with it, so a stopped test stays stopped until the next start. An
+``ArrivalRateShape`` (the open model) is started the same way, but the runner follows its
+plan with no greenlet of the shape's (``runner.start_arrival``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from swarm.web.form import FormError, SwarmRequest
 if TYPE_CHECKING:
     from swarm.env import Environment
     from swarm.runners.base import Runner
+    from swarm.runners.schedule import ArrivalPlan
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +50,26 @@ def shape_name(environment: Environment) -> str | None:
     """The name of the environment's load shape (its class's), or None without one."""
     shape: Any = environment.shape_class
     return None if shape is None else type(shape).__name__
+
+
+def shape_arrival_plan(environment: Environment) -> ArrivalPlan | None:
+    """The plan of the environment's ``ArrivalRateShape`` (the open model), or None for a
+    closed-model shape or none. Told apart as ``Runner.start_shape`` does: by its
+    ``arrival_plan()``."""
+    arrival_plan = getattr(environment.shape_class, "arrival_plan", None)
+    return None if arrival_plan is None else arrival_plan()
+
+
+def shape_owner(environment: Environment) -> str | None:
+    """What sets the users of a shaped test, in words: ``the load shape Ramp``, or ``the
+    arrival rate 200/s (ArrivalRateShape)``; None without a shape."""
+    name = shape_name(environment)
+    if name is None:
+        return None
+    plan = shape_arrival_plan(environment)
+    if plan is None:
+        return f"the load shape {name}"
+    return f"the arrival rate {plan.describe()} ({name})"
 
 
 class TestControl:
@@ -75,9 +98,9 @@ class TestControl:
         """
         runner = self.runner
         idle = runner.state in (STATE_INIT, STATE_STOPPED)
-        shape = shape_name(self.environment)
-        _refuse_if_busy(runner, idle, shape)
-        users = None if shape is not None else _users_and_rate(wanted)
+        owner = shape_owner(self.environment)
+        _refuse_if_busy(runner, idle, owner)
+        users = None if owner is not None else _users_and_rate(wanted)
         if wanted.user_classes and idle:
             self._select_classes(wanted.user_classes, wanted.weights)
         # Set again even when unchanged: the setter points newly selected classes at it.
@@ -91,7 +114,7 @@ class TestControl:
             self._deadline = self.clock() + wanted.run_time
             self._timer = gevent.spawn_later(wanted.run_time, self._time_is_up, wanted.run_time)
         if users is None:
-            return f"Swarming started with the load shape {shape}"
+            return f"Swarming started with {owner}"
         verb = "Swarming started" if idle else "Test changed"
         return f"{verb}: {users[0]} users at {users[1]:g}/s"
 
@@ -132,17 +155,23 @@ class TestControl:
         self.runner.stop()
 
     def _start_shape(self, runner: Runner) -> None:
+        """Run the load shape; NotStartable when the test is not under way after it."""
         self._end_shape()  # one left from an earlier test must not tick beside the new one
+        arrival = shape_arrival_plan(self.environment) is not None
         runner.start_shape()
         # start_shape() only spawns the shape's greenlet: one yield lets it ask tick() and start
         # the first ramp, so the reply and the next poll show the shaped test, not "ready".
         gevent.sleep(0)
+        if runner.state not in (STATE_INIT, STATE_STOPPED):
+            return
+        if arrival:
+            # No greenlet of the shape's here: shape_greenlet is None or an earlier test's.
+            raise NotStartable(f"{shape_owner(self.environment)} did not start (see the log)")
         follower = runner.shape_greenlet
-        if follower is not None and follower.dead and runner.state in (STATE_INIT, STATE_STOPPED):
-            name = shape_name(self.environment)
+        if follower is not None and follower.dead:
             raise NotStartable(
-                f"the load shape {name} ended at once: its first tick() returned None "
-                "or raised (see the log)"
+                f"the load shape {shape_name(self.environment)} ended at once: its first "
+                "tick() returned None or raised (see the log)"
             )
 
     def _on_test_stopping(self, environment: Environment) -> None:
@@ -168,12 +197,12 @@ class TestControl:
                 raise FormError({"host": f"is required: {cls.__name__} is an HttpUser"})
 
 
-def _refuse_if_busy(runner: Runner, idle: bool, shape: str | None) -> None:
-    """ShapeRunning when a shape runs the test; NotStartable when a master has no worker."""
-    if shape is not None and not idle:
+def _refuse_if_busy(runner: Runner, idle: bool, owner: str | None) -> None:
+    """ShapeRunning when a shape (``owner``, in words) runs the test; NotStartable when a
+    master has no worker."""
+    if owner is not None and not idle:
         raise ShapeRunning(
-            f"the load shape {shape} sets the users and spawn rate of the running test: "
-            "stop it to start again"
+            f"{owner} sets the users and spawn rate of the running test: stop it to start again"
         )
     if isinstance(runner, MasterRunner) and not runner.worker_count:
         raise NotStartable("no worker is connected yet: start workers, then try again")

@@ -2,7 +2,8 @@
 
 Each is made from the statistics as they are now by the same code that writes the files
 (:mod:`swarm.reports.csv`, :mod:`swarm.reports.json`), and is served as an attachment named
-after the test's start time.
+after the test's start time. In an arrival-rate run they are the open model's: the stats CSV
+ends with the service-time columns, and the JSON's items carry ``arrival``.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from flask import Blueprint, Response, jsonify, request, send_file
 from swarm.reports.csv import (
     EXCEPTIONS_COLUMNS,
     FAILURES_COLUMNS,
-    STATS_COLUMNS,
     Row,
     exceptions_rows,
     failures_rows,
+    stats_columns,
     stats_rows,
 )
 from swarm.reports.html import render_html_report, run_facts
@@ -52,7 +53,11 @@ def _csv(header: Row, rows: Iterable[Row], kind: str) -> Response:
 
 @downloads.get("/stats/requests/csv")
 def requests_csv() -> Response:
-    return _csv(STATS_COLUMNS, stats_rows(web_ui().environment.stats), "requests")
+    """``PREFIX_stats.csv`` of now, with the service-time columns whenever the statistics
+    keep service times (an arrival-rate run), as the file ``--csv`` writes has them."""
+    stats = web_ui().environment.stats
+    service = stats.service is not None
+    return _csv(stats_columns(service), stats_rows(stats, service), "requests")
 
 
 @downloads.get("/stats/failures/csv")
@@ -83,7 +88,11 @@ def full_history_csv() -> Response | tuple[Response, int]:
 
 @downloads.get("/api/stats/json")
 def stats_json() -> Response:
-    body = json.dumps(stats_to_json(web_ui().environment.stats), indent=4)
+    """The JSON report of now; in an arrival-rate run each item has the run's ``arrival``."""
+    environment = web_ui().environment
+    runner = environment.runner
+    plan = runner.arrival_plan if runner is not None else None
+    body = json.dumps(stats_to_json(environment.stats, arrival_plan=plan), indent=4)
     return _attachment(body, "stats", "json", "application/json")
 
 

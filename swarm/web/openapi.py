@@ -35,15 +35,26 @@ def array(items: Schema) -> Schema:
     return {"type": "array", "items": items}
 
 
-def obj(required: dict[str, Schema], extra: Schema | None = None) -> Schema:
-    """An object with these keys always present (and any others allowed)."""
-    schema: Schema = {"type": "object", "required": sorted(required), "properties": required}
+def obj(
+    required: dict[str, Schema],
+    extra: Schema | None = None,
+    optional: dict[str, Schema] | None = None,
+) -> Schema:
+    """An object with the ``required`` keys always present, the ``optional`` ones in some
+    replies only (and any others allowed)."""
+    properties = {**required, **(optional or {})}
+    schema: Schema = {"type": "object", "required": sorted(required), "properties": properties}
     if extra is not None:
         schema["additionalProperties"] = extra
     return schema
 
 
 MESSAGE = obj({"success": BOOLEAN, "message": STRING})
+#: Service times (ms) by percentile (``"0.95"``): an arrival-rate run's, uncorrected.
+SERVICE_TIMES = {
+    **obj({}, extra=NUMBER),
+    "description": "an arrival-rate run only: uncorrected service times (ms) by percentile",
+}
 FORM_ERRORS = obj(
     {"success": BOOLEAN, "message": STRING, "errors": obj({}, extra=STRING)},
 )
@@ -66,7 +77,8 @@ ROW = obj(
         "response_time_percentile_0.95": NUMBER,
         "ninety_ninth_response_time": NUMBER,
         "avg_content_length": NUMBER,
-    }
+    },
+    optional={"service_time_percentiles": SERVICE_TIMES},
 )
 ERROR = obj({"method": STRING, "name": STRING, "error": STRING, "occurrences": INTEGER})
 WORKER = obj(
@@ -95,6 +107,20 @@ GENERATOR = obj(
         "master_note": nullable(STRING),
     }
 )
+#: The JSON report's ``arrival`` object (``ArrivalSummary.to_dict()``).
+ARRIVAL_FIELDS: dict[str, Schema] = {
+    "requested": STRING,
+    "requested_peak_rate": NUMBER,
+    "iterations": INTEGER,
+    "achieved_rate": NUMBER,
+    "dropped_iterations": INTEGER,
+    "dropped_share": NUMBER,
+    "duration_s": NUMBER,
+    "max_users": INTEGER,
+    "max_lateness_s": NUMBER,
+}
+#: ``/stats/requests``' ``arrival``: the report's, live, with the console's words for drops.
+ARRIVAL = obj({**ARRIVAL_FIELDS, "dropped_text": STRING, "drop_warning": nullable(STRING)})
 STATS_REQUESTS = obj(
     {
         "timestamp": NUMBER,
@@ -118,6 +144,7 @@ STATS_REQUESTS = obj(
         "cpu_warning": BOOLEAN,
         "generator": GENERATOR,
         "shape": nullable(STRING),
+        "arrival": {**nullable(ARRIVAL), "description": "null in the closed model"},
         "is_distributed": BOOLEAN,
         "workers": array(WORKER),
         "worker_count": INTEGER,
@@ -152,7 +179,18 @@ USER_CLASSES = obj(
         "class_picker": BOOLEAN,
     }
 )
-JSON_REPORT = array(obj({"name": STRING, "method": STRING, "num_requests": INTEGER}))
+JSON_REPORT = array(
+    obj(
+        {"name": STRING, "method": STRING, "num_requests": INTEGER},
+        optional={
+            "arrival": {
+                **obj(ARRIVAL_FIELDS),
+                "description": "an arrival-rate run only: its rates and drops",
+            },
+            "service_time_percentiles": SERVICE_TIMES,
+        },
+    )
+)
 #: Not ``obj``: user_count and spawn_rate are required only when no load shape sets the users.
 SWARM_FORM: Schema = {
     "type": "object",

@@ -4,7 +4,9 @@ The template gets: ``base_path``, ``version``, ``state``, ``host``, ``class_pick
 ``user_classes`` (names of every class the userfile defines), ``selected_classes``,
 ``num_users``, ``spawn_rate``, ``run_time`` (the command line's ``-u``, ``-r``, ``-t`` as
 the form's defaults), ``is_distributed``, ``shape_name`` (the load shape that sets the users,
-or None: then the form asks for neither users nor spawn rate). Every URL in the page is
+or None: then the form asks for neither users nor spawn rate), ``arrival`` (the
+``ArrivalPlan`` of an ``ArrivalRateShape``, or None: the form's notice then describes the
+arrival rate instead of a number of users). Every URL in the page is
 relative, so the page must be served at a URL ending in ``/``: ``GET <base path>`` redirects
 there.
 """
@@ -16,7 +18,7 @@ from flask import Blueprint, render_template
 from swarm.__version__ import __version__
 from swarm.runners.master import MasterRunner
 from swarm.web.context import web_ui
-from swarm.web.control import shape_name
+from swarm.web.control import shape_arrival_plan, shape_name
 
 pages = Blueprint(
     "pages",
@@ -47,6 +49,7 @@ def index() -> str:
         run_time=_run_time_text(getattr(options, "run_time", None)),
         is_distributed=isinstance(ui.runner, MasterRunner),
         shape_name=shape_name(env),
+        arrival=shape_arrival_plan(env),
     )
 
 

@@ -4,6 +4,11 @@ Pure reads of the statistics and the runner: nothing here changes either. Field 
 Locust's (``num_requests``, ``current_rps``, ``median_response_time``, ...) so scripts written
 against Locust's UI keep working; swarm adds a few (``target_user_count``, ``spawn_rate``,
 ``run_time_left``, ``cpu_warning``, ``shape``, ``generator``, every percentile the table shows).
+
+An arrival-rate run (the open model, ``runner.arrival_plan`` set) adds ``arrival``, the rates
+and drops of the JSON report's ``arrival`` object as they stand, and per row
+``service_time_percentiles``: the uncorrected times the table shows beside the row's own
+(corrected) percentiles. In the closed model ``arrival`` is None and the rows are as before.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from swarm.reports.arrival import arrival_summary
 from swarm.runners.base import Runner
 from swarm.runners.master import MasterRunner
 from swarm.stats.entries import StatsEntry
@@ -28,6 +34,8 @@ ROW_PERCENTILES: tuple[tuple[float, tuple[str, ...]], ...] = (
 )
 #: The current (last ~10 s) percentiles of the total, for the charts.
 CHART_PERCENTILES = (0.5, 0.95)
+#: The service-time (uncorrected) percentiles of each row in an arrival-rate run.
+SERVICE_PERCENTILES = (0.95, 0.99)
 
 
 def entry_row(entry: StatsEntry) -> dict[str, Any]:
@@ -51,6 +59,34 @@ def entry_row(entry: StatsEntry) -> dict[str, Any]:
     for (_, names), value in zip(ROW_PERCENTILES, values, strict=True):
         row.update(dict.fromkeys(names, value if entry.num_requests else 0))
     return row
+
+
+def service_time_percentiles(stats: RequestStats, entry: StatsEntry) -> dict[str, float]:
+    """The service times (ms) of ``entry``'s endpoint (or of all, for ``stats.total``) at
+    SERVICE_PERCENTILES, keyed ``"0.95"`` as the JSON report keys them; 0 without any."""
+    service = stats.service
+    twin = None
+    if service is not None:
+        key = (entry.name, entry.method)
+        twin = service.total if entry is stats.total else service.entries.get(key)
+    values = [0.0] * len(SERVICE_PERCENTILES)
+    if twin is not None and twin.num_requests:
+        values = twin.get_response_time_percentiles(SERVICE_PERCENTILES)
+    return {str(p): v for p, v in zip(SERVICE_PERCENTILES, values, strict=True)}
+
+
+def arrival_snapshot(stats: RequestStats, runner: Runner) -> dict[str, Any] | None:
+    """The arrival-rate run's rates and drops so far (``ArrivalSummary.to_dict()``) with the
+    console's words for the drops (``dropped_text``, and ``drop_warning``: None when none was
+    dropped); None in the closed model."""
+    summary = arrival_summary(stats, runner.arrival_plan)
+    if summary is None:
+        return None
+    return {
+        **summary.to_dict(),
+        "dropped_text": summary.dropped_text(),
+        "drop_warning": summary.drop_warning(),
+    }
 
 
 def error_row(error: StatsError) -> dict[str, Any]:
@@ -120,8 +156,11 @@ def requests_snapshot(
     ``shape`` is the name of the load shape that sets the users (None without one).
     """
     total = stats.total
-    rows = [entry_row(e) for e in stats.sorted_entries()[:max_rows]]
-    rows.append(entry_row(total))
+    entries = [*stats.sorted_entries()[:max_rows], total]
+    rows = [entry_row(e) for e in entries]
+    if stats.service is not None:
+        for row, entry in zip(rows, entries, strict=True):
+            row["service_time_percentiles"] = service_time_percentiles(stats, entry)
     nodes = workers(runner)
     return {
         "timestamp": stats.clock(),
@@ -143,6 +182,7 @@ def requests_snapshot(
         "cpu_warning": cpu_warning(runner),
         "generator": generator(runner),
         "shape": shape,
+        "arrival": arrival_snapshot(stats, runner),
         "is_distributed": isinstance(runner, MasterRunner),
         "workers": nodes,
         "worker_count": runner.worker_count if isinstance(runner, MasterRunner) else 0,

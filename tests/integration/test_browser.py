@@ -22,7 +22,7 @@ from browser_helpers import console_errors, save_screenshot, start_chromium, wai
 from swarm_nodes import Node
 
 from swarm.demo import DemoTarget
-from swarm.reports.csv import STATS_COLUMNS
+from swarm.reports.csv import SERVICE_COLUMNS, STATS_COLUMNS
 
 pytestmark = pytest.mark.integration
 
@@ -72,6 +72,25 @@ SHAPED = """
 
     class HoldTwo(StagesShape):
         stages = [Stage(600, 2, 20)]
+"""
+
+#: A userfile whose arrival rate holds 20 iterations/s for ten minutes with at most 3 users:
+#: the test stops it before.
+ARRIVAL = """
+    from swarm import HttpUser, constant, task
+    from swarm.shapes import ArrivalRateShape, RateStage
+
+    class Visitor(HttpUser):
+        wait_time = constant(0.05)  # the closed model's; the open model has none
+
+        @task
+        def products(self):
+            self.client.get("/products")
+
+    class Steady(ArrivalRateShape):
+        start_rate = 20
+        stages = [RateStage(600, 20)]
+        max_users = 3
 """
 
 #: The stats table's endpoint rows for SHOPPER's requests.
@@ -298,6 +317,60 @@ def test_a_load_shape_sets_the_users_instead_of_the_form(
     by_id(browser, "new-test-button").click()
     wait_until(browser, lambda d: by_id(d, "start-panel").is_displayed(), "the form again")
     assert by_id(browser, "shape-notice").is_displayed()
+    assert console_errors(browser) == []
+
+    node.proc.send_signal(signal.SIGTERM)
+    assert node.finish() == 0, node.stderr
+
+
+def iterations(driver: Any) -> int:
+    """The iterations the arrival box shows (0 while it is empty)."""
+    return int(text_of(driver, "arrival-iterations").replace(",", "") or 0)
+
+
+def stats_headers(driver: Any) -> list[str]:
+    return [
+        str(th.text).strip() for th in by_id(driver, "stats-head").find_elements(By.TAG_NAME, "th")
+    ]
+
+
+def test_an_arrival_rate_shows_its_rates_iterations_and_service_times(
+    browser: Any, serve: Callable[..., tuple[Node, str]], target: DemoTarget
+) -> None:
+    node, url = serve("-H", target.url, source=ARRIVAL)
+    browser.get(url)
+    wait_until(browser, lambda d: by_id(d, "start-panel").is_displayed(), "the start form")
+    notice = text_of(browser, "shape-notice")
+    assert "The arrival rate 20/s" in notice and "(Steady)" in notice, notice
+    assert "up to 3 users" in notice
+    assert not by_id(browser, "user_count").is_displayed()
+
+    by_id(browser, "start-button").click()
+    wait_until(browser, lambda d: by_id(d, "arrival").is_displayed(), "the arrival box")
+    assert "requested" in text_of(browser, "arrival")
+    assert text_of(browser, "arrival-requested").startswith("20/s")
+    first = wait_until(browser, iterations, "iterations in the arrival box")
+    wait_until(browser, lambda d: iterations(d) > first, "the iterations to grow")
+    assert text_of(browser, "arrival-dropped") == "0"
+    assert "warning" not in by_id(browser, "arrival-dropped-item").get_attribute("class")
+    assert not by_id(browser, "edit-button").is_displayed()  # the rate owns the users
+
+    # The corrected and the uncorrected percentiles side by side, each header saying which.
+    wait_until(browser, aggregated_requests, "an Aggregated row with requests")
+    headers = stats_headers(browser)
+    assert "99%ile (ms) corrected" in headers
+    assert "99%ile (ms) service, uncorrected" in headers
+    assert by_id(browser, "stats-times-note").is_displayed()
+
+    by_id(browser, "stop-button").click()
+    wait_until(browser, lambda d: text_of(d, "state") == "stopped", "the state 'stopped'")
+    assert by_id(browser, "arrival").is_displayed()  # the run's final numbers stay
+
+    download = requests.get(f"{url}stats/requests/csv", timeout=HTTP_TIMEOUT)
+    header = next(csv.reader(io.StringIO(download.text)))
+    assert header == [*STATS_COLUMNS, *SERVICE_COLUMNS]
+    stats = requests.get(f"{url}stats/requests", timeout=HTTP_TIMEOUT).json()
+    assert stats["arrival"]["iterations"] >= iterations(browser)
     assert console_errors(browser) == []
 
     node.proc.send_signal(signal.SIGTERM)

@@ -58,7 +58,7 @@ def test_closed_model_items_have_neither(clock: FakeClock) -> None:
 def test_service_times_without_a_plan_come_without_the_arrival_object(
     arrival_stats: RequestStats,
 ) -> None:
-    items = stats_to_json(arrival_stats)  # as the web UI's /api/stats/json asks
+    items = stats_to_json(arrival_stats)  # as a caller that passes none
     assert all("arrival" not in i and "service_time_percentiles" in i for i in items)
 
 

@@ -192,3 +192,28 @@ def test_the_closed_model_s_iteration_limit_holds_across_users() -> None:
     assert len(tasks()) == 25
     assert len(set(tasks())) == 4
     assert env.stats.iterations == 25
+
+
+class Failing(User):
+    """A user whose on_start always fails: it never joins the pool."""
+
+    def on_start(self) -> None:
+        journal.append(("start", id(self)))
+        raise RuntimeError("cannot log in")
+
+    @task
+    def work(self) -> None:
+        journal.append(("task", id(self)))
+
+
+def test_users_whose_on_start_fails_are_not_replaced_beyond_max_users() -> None:
+    env = Environment(user_classes=[Failing])
+    runner = env.create_local_runner()
+    runner.start_arrival(
+        ArrivalPlan(RateCurve(1000), max_users=3, pre_allocated_users=1, max_lateness=0,
+                    iterations=30)
+    )  # fmt: skip
+    finish(runner)
+    assert len([what for what, _ in journal if what == "start"]) == 3
+    assert tasks() == []
+    assert (env.stats.iterations, env.stats.dropped_iterations) == (0, 30)

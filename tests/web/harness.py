@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from swarm import LoadTestShape, User, constant, task
 from swarm.env import Environment
 from swarm.event import Events
+from swarm.shapes import ArrivalRateShape
 from swarm.web import WebUI
 
 
@@ -52,6 +53,13 @@ class Script(LoadTestShape):
         answer = self.plan[min(self.ticks, len(self.plan) - 1)]
         self.ticks += 1
         return answer
+
+
+class Orders(ArrivalRateShape):
+    """The open model: 200 iterations/s, until stopped, by a pool of up to 4 users."""
+
+    start_rate = 200
+    max_users = 4
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web.harness import Web
+from web.harness import Orders, Web, make_web
 
 from swarm.web.openapi import ROUTES
 
@@ -92,6 +92,20 @@ def test_replies_have_the_documented_shape(web: Web) -> None:
         schema = schemas[path.partition("?")[0]]
         assert schema is not None
         assert conforms(reply.json, schema) == [], path
+
+
+def test_arrival_rate_replies_have_the_documented_shape() -> None:
+    schemas = {route.path: route.response for route in ROUTES}
+    for web in make_web(shape=Orders()):
+        assert web.client.post("/swarm", data={}).status_code == 200
+        web.request("/a", 12.0)  # through the arrival run's listener: corrected and service
+        snapshot = web.client.get("/stats/requests").json
+        report = web.client.get("/api/stats/json").json
+        assert snapshot["arrival"] is not None
+        assert all("service_time_percentiles" in row for row in snapshot["stats"])
+        assert report and all("arrival" in item for item in report)
+        assert conforms(snapshot, schemas["/stats/requests"] or {}) == []
+        assert conforms(report, schemas["/api/stats/json"] or {}) == []
 
 
 def test_the_checker_itself_catches_a_missing_key() -> None:

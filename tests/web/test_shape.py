@@ -15,32 +15,38 @@ from swarm.runners.base import STATE_SPAWNING, STATE_STOPPED
 WAIT_LIMIT_S = 5
 
 
+#: Elements with nothing inside and no end tag.
+VOID_TAGS = frozenset({"br", "img", "input", "link", "meta"})
+
+
 class Elements(HTMLParser):
-    """Every element of a page that has an id: its tag's attributes, and the text inside."""
+    """Every element of a page that has an id: its tag's attributes, and the text inside
+    (its children's included)."""
 
     def __init__(self, page: str) -> None:
         super().__init__()
         self.attrs: dict[str, dict[str, str | None]] = {}
         self.text: dict[str, str] = {}
-        self._open: list[str] = []
+        self._open: list[str | None] = []  # the id of each open element, None without one
         self.feed(page)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         named = dict(attrs)
-        if named.get("id"):
-            element_id = str(named["id"])
+        element_id = str(named["id"]) if named.get("id") else None
+        if element_id is not None:
             self.attrs[element_id] = named
             self.text[element_id] = ""
-            if tag != "input":  # a void element: nothing inside it, no end tag
-                self._open.append(element_id)
+        if tag not in VOID_TAGS:
+            self._open.append(element_id)
 
     def handle_endtag(self, tag: str) -> None:
-        if self._open and tag != "input":
+        if self._open and tag not in VOID_TAGS:
             self._open.pop()
 
     def handle_data(self, data: str) -> None:
         for element_id in self._open:
-            self.text[element_id] += data
+            if element_id is not None:
+                self.text[element_id] += data
 
 
 def page_of(web: Web) -> Elements:

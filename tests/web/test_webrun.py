@@ -6,12 +6,12 @@ import logging
 from pathlib import Path
 
 import pytest
-from web.harness import Idle, Script
+from web.harness import Idle, Orders, Script
 
 from swarm.config import parse_options
 from swarm.env import Environment
 from swarm.event import Events
-from swarm.runners.base import STATE_SPAWNING
+from swarm.runners.base import STATE_RUNNING, STATE_SPAWNING
 from swarm.user.shape import LoadTestShape
 from swarm.webrun import WebRun, create_web_ui
 
@@ -50,5 +50,20 @@ def test_autostart_without_a_shape_uses_users_and_rate(tmp_path: Path) -> None:
     try:
         assert runner.shape_greenlet is None
         assert (runner.target_user_count, runner.spawn_rate) == (3, 100)
+    finally:
+        runner.quit()
+
+
+def test_autostart_with_an_arrival_rate_starts_the_open_model(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="swarm.webrun"):
+        env = autostarted(tmp_path, Orders(), "-u", "50", "-r", "5")
+    runner = env.runner
+    assert runner is not None
+    try:
+        assert runner.arrival_plan is not None and runner.arrival_plan.describe() == "200/s"
+        assert runner.state in (STATE_SPAWNING, STATE_RUNNING)
+        assert "--autostart: Swarming started with the arrival rate 200/s (Orders)" in caplog.text
     finally:
         runner.quit()

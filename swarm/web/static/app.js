@@ -9,6 +9,9 @@
  *              #run-time-left  #host-display  #shape-status with #shape-name (a load shape's)
  *   banners:   #connection-error  #cpu-warning  #saturation-warning (#saturation-headline,
  *              #saturation-detail, #saturation-master)
+ *   arrival:   #arrival (an arrival-rate run only) with #arrival-requested  #arrival-achieved
+ *              #arrival-iterations  #arrival-dropped (#arrival-dropped-item has class
+ *              "warning" when iterations were dropped)  #arrival-pool  #arrival-warning
  *   buttons:   #edit-button  #stop-button  #reset-button  #new-test-button
  *   start:     #start-panel  #start-form  #user_count  #spawn_rate  #host  #run_time
  *              #user-classes (with --class-picker; checkboxes #user-class-<Name>)
@@ -19,7 +22,9 @@
  *   dashboard: #dashboard; tabs #tab-stats #tab-charts #tab-failures #tab-exceptions
  *              #tab-workers (distributed only) #tab-logs #tab-downloads, panels #panel-<name>
  *   tables:    #stats-table (rows tr[data-testid=stats-row] with data-name / data-method;
- *              the Aggregated row is tr.aggregated, last)  #failures-table  #exceptions-table
+ *              the Aggregated row is tr.aggregated, last; header #stats-head, with the
+ *              th[data-column=service-p95] and service-p99 columns in an arrival-rate run,
+ *              explained by #stats-times-note)  #failures-table  #exceptions-table
  *              #workers-table  #logs
  *   charts:    #chart-rps  #chart-rt  #chart-users (each has data-points = points drawn)
  *              #chart-scope (what the charts show)  #chart-totals-button (back to all requests)
@@ -65,6 +70,9 @@
   }
 
   // ---- DOM and formatting helpers -------------------------------------------------------
+
+  // What renderIfChanged last rendered, by render function.
+  const lastRendered = new Map();
 
   /** An element with text content (never parsed as HTML), attributes and children. */
   function el(tag, options = {}, children = []) {
@@ -130,7 +138,10 @@
   }
 
   function renderHeader(report) {
-    const target = report.target_user_count ?? report.user_count;
+    // In an arrival-rate run the users are a pool that grows as needed, up to its maximum.
+    const target = report.arrival
+      ? report.arrival.max_users
+      : (report.target_user_count ?? report.user_count);
     $("state").textContent = report.state;
     $("state").dataset.state = report.state;
     $("user-count").textContent = `${report.user_count} / ${target}`;
@@ -158,31 +169,97 @@
     return Boolean(verdict.headline);
   }
 
+  // ---- Arrival rate (the open model) -----------------------------------------------------
+
+  /** A count as "11,982". */
+  function formatCount(value) {
+    return Number(value || 0).toLocaleString("en-US");
+  }
+
+  /** The arrival-rate box: requested vs achieved rate, iterations, drops (a warning if any). */
+  function renderArrival(report) {
+    const arrival = report.arrival;
+    $("arrival").hidden = !arrival;
+    if (!arrival) return;
+    $("arrival-requested").textContent = arrival.requested;
+    $("arrival-achieved").textContent = `${formatNumber(arrival.achieved_rate, 1)}/s`;
+    $("arrival-iterations").textContent = formatCount(arrival.iterations);
+    $("arrival-dropped").textContent = arrival.dropped_text;
+    $("arrival-pool").textContent =
+      `${formatCount(report.user_count)} of up to ${formatCount(arrival.max_users)} users`;
+    const dropped = arrival.dropped_iterations > 0;
+    $("arrival-dropped-item").classList.toggle("warning", dropped);
+    $("arrival").classList.toggle("dropped", dropped);
+    $("arrival-warning").textContent = arrival.drop_warning || "";
+    $("arrival-warning").hidden = !arrival.drop_warning;
+  }
+
   // ---- Statistics table -------------------------------------------------------------------
 
-  // One entry per column: how to read and format it from a stats entry.
+  const CORRECTED = "corrected: from each iteration's intended start";
+  const SERVICE = "service time: as the client timed each request, uncorrected";
+
+  /** A response-time percentile column: marked "corrected" in an arrival-rate run. */
+  const corrected = (title, value) =>
+    ({ title: `${title} (ms)`, arrival: [`${title} (ms) corrected`, CORRECTED], value });
+
+  /** A service-time percentile column (`key` as "0.95"): an arrival-rate run's only. */
+  const service = (title, key) => ({
+    id: `service-p${Math.round(Number(key) * 100)}`,
+    arrivalOnly: true,
+    arrival: [`${title} (ms) service, uncorrected`, SERVICE],
+    value: (s) => formatNumber((s.service_time_percentiles || {})[key]),
+  });
+
+  // One entry per column: its header (and, when it differs, its header in an arrival-rate
+  // run, with a tooltip saying which time it is), how to read and format it from a stats
+  // entry, and whether only an arrival-rate run has it.
   const STATS_COLUMNS = [
-    (s) => s.method || "",
-    (s) => s.name,
-    (s) => s.num_requests,
-    (s) => s.num_failures,
-    (s) => formatNumber(s.median_response_time),
-    (s) => formatNumber(s.ninetieth_response_time),
-    (s) => formatNumber(s["response_time_percentile_0.95"]),
-    (s) => formatNumber(s.ninety_ninth_response_time),
-    (s) => formatNumber(s.avg_response_time),
-    (s) => formatNumber(s.min_response_time),
-    (s) => formatNumber(s.max_response_time),
-    (s) => formatNumber(s.avg_content_length, 0),
-    (s) => formatNumber(s.current_rps),
-    (s) => formatNumber(s.current_fail_per_sec),
+    { title: "Type", value: (s) => s.method || "" },
+    { title: "Name", value: (s) => s.name, className: "name" },
+    { title: "# Requests", value: (s) => s.num_requests },
+    { title: "# Fails", value: (s) => s.num_failures },
+    corrected("Median", (s) => formatNumber(s.median_response_time)),
+    corrected("90%ile", (s) => formatNumber(s.ninetieth_response_time)),
+    corrected("95%ile", (s) => formatNumber(s["response_time_percentile_0.95"])),
+    corrected("99%ile", (s) => formatNumber(s.ninety_ninth_response_time)),
+    service("95%ile", "0.95"),
+    service("99%ile", "0.99"),
+    { title: "Average (ms)", value: (s) => formatNumber(s.avg_response_time) },
+    { title: "Min (ms)", value: (s) => formatNumber(s.min_response_time) },
+    { title: "Max (ms)", value: (s) => formatNumber(s.max_response_time) },
+    { title: "Average size (bytes)", value: (s) => formatNumber(s.avg_content_length, 0) },
+    { title: "Current RPS", value: (s) => formatNumber(s.current_rps) },
+    { title: "Current failures/s", value: (s) => formatNumber(s.current_fail_per_sec) },
   ];
 
-  /** The table's rows; the last entry of `stats` is the Aggregated row (bold, not a link). */
-  function renderStatsTable(stats) {
+  /** The columns shown: the arrival-only ones only in an arrival-rate run. */
+  function statsColumns(arrival) {
+    return STATS_COLUMNS.filter((column) => arrival || !column.arrivalOnly);
+  }
+
+  /** The header row for the closed model, or for an arrival-rate run (`arrival` true). */
+  function renderStatsHead(arrival) {
+    const cells = statsColumns(arrival).map((column) => {
+      const [title, tip] = (arrival && column.arrival) || [column.title, ""];
+      const attrs = column.id ? { "data-column": column.id } : {};
+      if (tip) attrs.title = tip;
+      return el("th", { text: title, className: column.className || "", attrs });
+    });
+    $("stats-head").replaceChildren(...cells);
+    $("stats-times-note").hidden = !arrival;
+  }
+
+  /**
+   * The table's rows; the last entry of `stats` is the Aggregated row (bold, not a link).
+   * `arrival` (an arrival-rate run) adds the service-time columns.
+   */
+  function renderStatsTable(stats, arrival = false) {
+    renderIfChanged(renderStatsHead, arrival);
+    const columns = statsColumns(arrival);
     const rows = stats.map((entry, index) => {
       const aggregated = index === stats.length - 1;
-      const cells = STATS_COLUMNS.map((column, i) => td(column(entry), i === 1 ? "name" : ""));
+      const cells = columns.map((column) => td(column.value(entry), column.className || ""));
       const row = el("tr", { className: aggregated ? "aggregated" : "endpoint" }, cells);
       if (!aggregated) {
         row.dataset.testid = "stats-row";
@@ -217,7 +294,6 @@
   }
 
   /** Call render(data) only when data differs from the last time: keeps scroll and focus. */
-  const lastRendered = new Map();
   function renderIfChanged(render, data) {
     const text = JSON.stringify(data);
     if (lastRendered.get(render) === text) return;
@@ -536,7 +612,8 @@
     if (!IDLE_STATES.has(report.state)) view.startShown = false;
     showPanels();
     renderHeader(report);
-    renderStatsTable(report.stats || []);
+    renderArrival(report);
+    renderStatsTable(report.stats || [], Boolean(report.arrival));
     renderFailures(report.errors || []);
     if (typeof report.is_distributed === "boolean") {
       document.body.dataset.distributed = String(report.is_distributed);
@@ -583,6 +660,7 @@
   }
 
   wire();
+  renderStatsTable([]);
   showPanels();
   charts.reload().catch(showConnectionError);
   pollLoop();
