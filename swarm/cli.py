@@ -76,6 +76,8 @@ def _run(argv: list[str]) -> int:
     if options.show_task_ratio or options.show_task_ratio_json:
         return _show_task_ratio(user_classes, options)
     refuse_unavailable(options)
+    if not options.worker:
+        check_report_paths(options)
     children = fork_workers(options) if options.processes else []
     if children and options.worker:
         return supervise(children, options)
@@ -220,6 +222,35 @@ def refuse_unavailable(options: argparse.Namespace) -> None:
             raise ConfigError(f"{what} not available in this version of swarm")
     if options.master and options.worker:
         raise ConfigError("--master and --worker exclude each other: a process is one or the other")
+
+
+#: The options naming files written when the run ends, with their flags.
+REPORT_PATHS = (
+    ("json_file", "--json-file"),
+    ("html_file", "--html"),
+    ("junit", "--junit"),
+    ("csv_prefix", "--csv"),
+)
+
+
+def check_report_paths(options: argparse.Namespace) -> None:
+    """Refuse, before the test, a report that could not be written after it: a run of an hour
+    must not end by losing its reports to a missing permission or a file in the way. Missing
+    directories are fine (the reports create them), if the nearest existing one is writable."""
+    for dest, flag in REPORT_PATHS:
+        value = getattr(options, dest, None)
+        if not value:
+            continue
+        existing = Path(value).absolute().parent
+        while not existing.exists():
+            existing = existing.parent
+        if not existing.is_dir():
+            raise ConfigError(f"{flag} {value}: {existing} is a file, not a directory")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise ConfigError(
+                f"{flag} {value}: cannot write in {existing} (permission denied); "
+                "choose another path or give this user write access"
+            )
 
 
 def check_runnable(environment: Environment, *, check_host: bool = True) -> None:

@@ -13,9 +13,12 @@ LISTEN_BACKLOG = 128
 def listening_socket(host: str, port: int, what: str) -> socket.socket:
     """A socket listening on ``host:port`` (port 0: any free one).
 
+    ``*`` (as Locust's ``--web-host`` takes it) and ``""`` mean every IPv4 interface.
     ``ConfigError`` naming ``what`` is served, the address and the reason, with nothing left
     open, when it cannot be bound.
     """
+    if host == "*":
+        host = ""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.socket(family, socket.SOCK_STREAM)
     try:

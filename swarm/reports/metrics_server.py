@@ -46,7 +46,7 @@ class MetricsServer:
     @property
     def url(self) -> str:
         """The metrics' address as a scraper on this machine would use it."""
-        host = self.host or "127.0.0.1"
+        host = "127.0.0.1" if self.host in ("", "*", "0.0.0.0") else self.host
         return f"http://{f'[{host}]' if ':' in host else host}:{self.port}{METRICS_PATH}"
 
     def start(self) -> None:

@@ -89,6 +89,8 @@ _SNDMORE_NOBLOCK = int(zmq.SNDMORE | zmq.NOBLOCK)
 _COALESCE = 0.001
 #: At most this many messages are taken from ZeroMQ at once (the rest wait their turn).
 _BATCH = 256
+#: The longest a waiting reader trusts the descriptor's edge alone before it looks itself (s).
+_RECHECK = 0.5
 
 _BIND_HINTS = {
     errno.EADDRINUSE: "is another master running? (--master-bind-port)",
@@ -256,10 +258,13 @@ class ZmqServer:
         try:
             # the edge may have come and gone before the watcher started
             if not int(self._raw.getsockopt(zmq.EVENTS)) & zmq.POLLIN:
-                wakeup.wait()
-                # Let a few more messages arrive before taking them: a busy master then wakes
-                # once per batch instead of once per message, for a millisecond of latency.
-                gevent.sleep(_COALESCE)
+                # Bounded: an edge can still be lost (a master went deaf for seconds after a
+                # stop, now and then, and marked its workers missing); a look every _RECHECK
+                # seconds costs nothing and caps what a lost edge can cost.
+                if wakeup.wait(timeout=_RECHECK):
+                    # Let a few more messages arrive before taking them: a busy master then
+                    # wakes once per batch instead of once per message, for a millisecond.
+                    gevent.sleep(_COALESCE)
         finally:
             self._watcher.stop()
             self._wakeup = None

@@ -7,9 +7,11 @@ A test on a master is the local runner's test spread over workers: the same pure
 master merges into ``environment.stats``, so every report reads the master's statistics as if
 one huge process had made every request.
 
-Messages are handled through a table (``_handlers``) of small methods, one per message type.
-A worker silent for ``HEARTBEAT_LIVENESS`` seconds is marked missing and its users are moved
-to the others at once; a worker that joins during a test gets its share the same way.
+Here: the test's life cycle (start, stop, quit), its ``spawn`` messages, and the rebalance when
+a worker joins (it gets its share) or leaves or goes missing (its users move to the others at
+once). What each message received does is in ``master_inbox`` (a table of small handlers); the
+workers' heartbeats and silences in ``master_health``; each worker's part of ``-i`` and of an
+arrival rate in ``master_parts``.
 """
 
 from __future__ import annotations
@@ -17,15 +19,12 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import gevent
 from gevent.event import Event
 
-from swarm.__version__ import __version__
 from swarm.exceptions import ProtocolError
 from swarm.rpc import messages as m
 from swarm.rpc.messages import Message
@@ -39,6 +38,8 @@ from swarm.runners.base import (
     Runner,
 )
 from swarm.runners.dispatch import UsersDispatcher, specs_from_classes
+from swarm.runners.master_health import LostWorker, WorkerHealth
+from swarm.runners.master_inbox import MasterInbox
 from swarm.runners.master_parts import WorkerParts
 from swarm.runners.nodes import HEARTBEAT_LIVENESS, WorkerNode, WorkerNodes
 
@@ -50,24 +51,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Seconds between two checks for silent workers.
-HEARTBEAT_CHECK_INTERVAL = 1.0
 #: How long stop() waits for the workers' final reports beyond the users' stop timeout.
 STOP_GRACE = 10.0
 #: Seconds the master lets its goodbyes (``quit``) reach the workers when it ends.
 QUIT_LINGER = 1.0
-#: Log lines kept per worker for the UI.
-WORKER_LOG_LINES = 200
-
-
-@dataclass(frozen=True)
-class LostWorker:
-    """A worker that went missing during the run, for the summary."""
-
-    id: str
-    host: str
-    time: float
-    user_count: int
 
 
 class MasterRunner(Runner):
@@ -107,33 +94,19 @@ class MasterRunner(Runner):
         self.protocol_errors = 0
         #: The connection each node's messages last came by (a relay carries several nodes).
         self._routes: dict[str, str] = {}
-        #: The last statistics report merged from each sender (worker or relay), by ``seq``.
-        self._stats_seq: dict[str, int] = {}
         self._dispatcher: UsersDispatcher | None = None
         self._sent: dict[str, dict[str, int]] = {}  # the counts each worker was last sent
-        #: Per worker, the class names it said it lacks (logged once a test).
-        self._unknown_classes: dict[str, set[str]] = {}
         self._spawn_seq = 0
         #: Each worker's part of -i and of an arrival rate (swarm.runners.master_parts).
         self.parts = WorkerParts(self)
         self._all_spawned = Event()
         self._all_stopped = Event()
-        self._handlers: dict[str, Callable[[str, Any], None]] = {
-            m.READY: self._on_ready,
-            m.HEARTBEAT: self._on_heartbeat,
-            m.HEARTBEATS: self._on_heartbeats,
-            m.STATS: self._on_stats,
-            m.SPAWNING: self._on_spawning,
-            m.SPAWNING_COMPLETE: self._on_spawning_complete,
-            m.STOPPED: self._on_stopped,
-            m.QUIT: self._on_quit,
-            m.EXCEPTION: self._on_exception,
-            m.LOGS: self._on_logs,
-            m.USERFILE: self._on_userfile,
-            m.CUSTOM: self._on_custom,
-        }
+        #: The workers' heartbeats and silences (swarm.runners.master_health).
+        self.health = WorkerHealth(self)
+        #: What each incoming message does, by type (swarm.runners.master_inbox).
+        self.inbox = MasterInbox(self)
         self.spawn_in_background(self._receive_forever)
-        self.spawn_in_background(self._check_heartbeats_forever)
+        self.spawn_in_background(self.health.check_forever)
 
     # -- what reports and the UI read --------------------------------------------------------
 
@@ -210,7 +183,7 @@ class MasterRunner(Runner):
         workers = [node.id for node in self.clients.active]
         self._dispatcher = UsersDispatcher(workers, specs_from_classes(self.user_classes))
         self._sent = {}
-        self._unknown_classes = {}
+        self.inbox.begin_test()
         self.arrival_plan = None
         self.parts.begin_test()
         self.environment.events.test_start.fire(environment=self.environment)
@@ -291,6 +264,11 @@ class MasterRunner(Runner):
     def _pending_spawns(self) -> list[WorkerNode]:
         return [n for n in self.clients.active if n.spawned_seq < n.spawn_seq]
 
+    def _wake_if_all_spawned(self) -> None:
+        """Wake a ramp's end waiting for confirmations once no worker's spawn is pending."""
+        if not self._pending_spawns():
+            self._all_spawned.set()
+
     def stop(self) -> None:
         """Stop every worker's users, wait for their final reports, end the test."""
         if self.state in (STATE_INIT, STATE_STOPPED, STATE_STOPPING):
@@ -318,13 +296,20 @@ class MasterRunner(Runner):
     def _still_running(self) -> list[WorkerNode]:
         return [n for n in self.clients.active if n.state not in (STATE_STOPPED, STATE_INIT)]
 
+    def _wake_if_all_stopped(self) -> None:
+        """Wake ``stop()`` waiting for confirmations once no worker runs users."""
+        if not self._still_running():
+            self._all_stopped.set()
+
     def quit(self) -> None:
         """Stop the test, tell every worker to exit, and end the master."""
         self._quit_once(self._end)
 
     def _end(self) -> None:
         self.stop()
-        for node in self.clients.active:
+        # Missing ones too: a worker the master lost sight of may be alive, and a worker
+        # never gives up on its master by itself.
+        for node in self.clients:
             self._send(node.id, m.QUIT, None)
         self._kill_other_greenlets()
         self.server.close(linger=QUIT_LINGER)
@@ -350,13 +335,13 @@ class MasterRunner(Runner):
 
         The sender is the message's ``node_id``: a worker's own connection (route and node id
         are the same), or a host's relay carrying several workers' messages over one
-        connection. Replies to a node take the route its messages last came by. A handler's
-        crash is logged, not fatal.
+        connection. Replies to a node take the route its messages last came by. The handler
+        is ``inbox.handlers[message.type]``; its crash on malformed data is logged, not fatal.
         """
         node_id = message.node_id
         if self._routes.get(node_id) != route:
             self._routes[node_id] = route
-        handler = self._handlers.get(message.type)
+        handler = self.inbox.handlers.get(message.type)
         if handler is None:
             logger.warning("Unexpected %r message from %s: ignored", message.type, node_id)
             return
@@ -372,227 +357,11 @@ class MasterRunner(Runner):
                 error,
             )
 
-    def _on_ready(self, node_id: str, data: dict[str, Any]) -> None:
-        version = str(data.get("version", ""))
-        if version != __version__:
-            logger.warning(
-                "Worker %s runs swarm %s, the master %s: results may differ",
-                node_id,
-                version or "?",
-                __version__,
-            )
-        known = self.clients.get(node_id)
-        if known is not None and known.state != STATE_MISSING:
-            # it lost sight of the master for a while, the master did not lose it: carry on
-            known.last_heartbeat = self.clock()
-            self._send(node_id, m.ACK, {"of": m.READY, "index": known.index, "state": self.state})
-            logger.info("Worker %s registered again; it is still counted in", node_id)
-            return
-        returning = known is not None
-        node = self.clients.register(
-            node_id,
-            self.clock(),
-            host=str(data.get("host", "")),
-            pid=int(data.get("pid", 0)),
-            version=version,
-        )
-        self._sent.pop(node_id, None)
-        self._send(node_id, m.ACK, {"of": m.READY, "index": node.index, "state": self.state})
-        logger.info(
-            "Worker %s %s (%d connected)",
-            node_id,
-            "reconnected" if returning else "connected",
-            self.worker_count,
-        )
-        self.environment.events.worker_connect.fire(client_id=node_id)
-        self._workers_changed(added=node_id)
-
-    def _on_heartbeat(self, node_id: str, data: dict[str, Any]) -> None:
-        if self._note_heartbeat(node_id, data, self.clock()):
-            self._reply_heartbeat(node_id)
-
-    def _on_heartbeats(self, relay_id: str, data: dict[str, Any]) -> None:
-        """A host's relay: its workers' heartbeats of the last second, one reply for all."""
-        now = self.clock()
-        for node_id, beat in data["workers"].items():
-            self._note_heartbeat(node_id, beat, now)
-        self._reply_heartbeat(relay_id)
-
-    def _note_heartbeat(self, node_id: str, data: dict[str, Any], now: float) -> bool:
-        """Take in one worker's heartbeat; False (and a ``reconnect``) for an unknown one."""
-        node = self.clients.get(node_id)
-        if node is None:
-            self._send(node_id, m.RECONNECT, None)  # a restarted master: register again
-            return False
-        node.last_heartbeat = now
-        if node.state == STATE_MISSING:
-            logger.info("Worker %s is back: counting it in again", node_id)
-            node.state = STATE_INIT
-            self._workers_changed(added=node_id)
-        else:
-            node.state = data.get("state", node.state)
-        node.user_count = data.get("user_count", node.user_count)
-        cpu = node.cpu_usage = data.get("current_cpu_usage", 0.0)
-        node.memory_usage = data.get("current_memory_usage", 0)
-        if "user_classes_count" in data:
-            node.user_classes_count = data["user_classes_count"]
-        warned = self._note_saturation(node, data, now)
-        if cpu >= self.usage.threshold and not node.cpu_warning_emitted:
-            self._warn_worker_cpu(node, log=not warned)
-        self.environment.events.heartbeat_received.fire(client_id=node_id, timestamp=now)
-        return True
-
-    def _reply_heartbeat(self, node_id: str) -> None:
-        self._send(node_id, m.HEARTBEAT, None)
-        self.environment.events.heartbeat_sent.fire(client_id=node_id, timestamp=self.clock())
-
-    def _note_saturation(self, node: WorkerNode, data: dict[str, Any], now: float) -> bool:
-        """A worker's saturation totals (workers older than this master send none); True when
-        a warning was logged."""
-        node.loop_lag = float(data.get("current_loop_lag", 0.0))
-        if "saturation" not in data:
-            return False
-        warning = self.saturation_monitor.update(
-            node.id, now, node.cpu_usage, node.loop_lag, data["saturation"]
-        )
-        if warning:
-            logger.warning(warning)
-        return warning is not None
-
-    def _warn_worker_cpu(self, node: WorkerNode, log: bool = True) -> None:
-        node.cpu_warning_emitted = True
-        self.worker_cpu_warning_emitted = True
-        message = (
-            f"Worker {node.id} ({node.host}) uses {node.cpu_usage:.0f}% CPU: its response "
-            "times may be inflated by the generator itself; add workers or lower its users."
-        )
-        if log:  # else the saturation warning of the same heartbeat gave the CPU already
-            logger.warning(message)
-        self.environment.events.cpu_warning.fire(
-            environment=self.environment, cpu_usage=node.cpu_usage, message=message
-        )
-
-    def _on_stats(self, node_id: str, data: dict[str, Any]) -> None:
-        seq = int(data.get("seq", -1))
-        if seq >= 0:
-            if seq <= self._stats_seq.get(node_id, -1):
-                self._ack_stats(node_id, data, seq)  # a resent final report: merged already
-                return
-            self._stats_seq[node_id] = seq
-        self.stats.merge_report(data)
-        self.parts.on_report(node_id, data)
-        node = self.clients.get(node_id)  # None for a host's relay, which runs no users
-        if node is not None:
-            node.user_count = int(data.get("user_count", node.user_count))
-            if "user_classes_count" in data:
-                node.user_classes_count = dict(data["user_classes_count"])
-        self.environment.events.worker_report.fire(client_id=node_id, data=data)
-        self._ack_stats(node_id, data, seq)
-
-    def _ack_stats(self, node_id: str, data: dict[str, Any], seq: int) -> None:
-        if data.get("final"):
-            self._send(node_id, m.ACK, {"of": m.STATS, "seq": seq})
-
-    def _on_spawning(self, node_id: str, data: Any) -> None:
-        node = self.clients.get(node_id)
-        if node is not None and node.state != STATE_MISSING:
-            node.state = STATE_SPAWNING
-
-    def _on_spawning_complete(self, node_id: str, data: dict[str, Any]) -> None:
-        node = self.clients.get(node_id)
-        if node is None or node.state == STATE_MISSING:
-            return
-        node.state = STATE_RUNNING
-        node.spawned_seq = max(node.spawned_seq, int(data.get("seq", 0)))
-        node.user_count = int(data.get("user_count", 0))
-        node.user_classes_count = dict(data.get("user_classes_count", {}))
-        self._note_unknown_classes(node_id, data.get("unknown_user_classes", ()))
-        if not self._pending_spawns():
-            self._all_spawned.set()
-
-    def _note_unknown_classes(self, node_id: str, names: Iterable[str]) -> None:
-        """Log, once a test per worker and name, the classes a worker said it does not have."""
-        reported = self._unknown_classes.setdefault(node_id, set())
-        new = sorted({str(name) for name in names} - reported)
-        if not new:
-            return
-        reported.update(new)
-        logger.error(
-            "Worker %s has no user class %s: it runs none of those users (does it run the "
-            "same userfile as the master?)",
-            node_id,
-            ", ".join(map(repr, new)),
-        )
-
-    def _on_stopped(self, node_id: str, data: Any) -> None:
-        node = self.clients.get(node_id)
-        if node is None:
-            return
-        node.state = STATE_STOPPED
-        node.user_count = 0
-        node.user_classes_count = {}
-        if not self._still_running():
-            self._all_stopped.set()
-
-    def _on_quit(self, node_id: str, data: Any) -> None:
-        self._routes.pop(node_id, None)
-        node = self.clients.remove(node_id)
-        if node is None:
-            return
-        logger.info("Worker %s left (%d still connected)", node_id, self.worker_count)
-        self._workers_changed(removed=node_id)
-        if not self._still_running():
-            self._all_stopped.set()
-
-    def _on_exception(self, node_id: str, data: dict[str, Any]) -> None:
-        self.log_exception(node_id, str(data["msg"]), str(data["traceback"]))
-
-    def _on_logs(self, node_id: str, data: dict[str, Any]) -> None:
-        lines = self.worker_logs.setdefault(node_id, deque(maxlen=WORKER_LOG_LINES))
-        lines.extend(str(line) for line in data["logs"])
-
-    def _on_userfile(self, node_id: str, data: Any) -> None:
-        paths = [p for p in (self.environment.locustfile or "").split(",") if p]
-        if len(paths) != 1:
-            reply = {"error": "the master runs several userfiles; -f - needs exactly one"}
-        else:
-            path = Path(paths[0])
-            try:
-                reply = {"name": path.name, "contents": path.read_text(encoding="utf-8")}
-            except OSError as error:
-                reply = {"error": f"the master cannot read {path}: {error.strerror}"}
-        self._send(node_id, m.USERFILE, reply)
-
-    def _on_custom(self, node_id: str, data: dict[str, Any]) -> None:
-        self._on_custom_message(str(data["type"]), data.get("data"), node_id)
-
     # -- workers coming and going ------------------------------------------------------------
-
-    def _check_heartbeats_forever(self) -> None:
-        while True:
-            gevent.sleep(HEARTBEAT_CHECK_INTERVAL)
-            self.check_heartbeats(self.clock())
 
     def check_heartbeats(self, now: float) -> list[WorkerNode]:
         """Mark silent workers missing and move their users; returns the newly missing."""
-        lost = self.clients.tick(now)
-        for node, users in lost:
-            testing = self.state in (STATE_SPAWNING, STATE_RUNNING)
-            logger.warning(
-                "Worker %s (%s) sent no heartbeat for %gs: marked missing%s",
-                node.id,
-                node.host or "?",
-                self.clients.liveness,
-                f"; moving its {users} users to the other workers" if testing and users else "",
-            )
-            if testing:
-                self.lost_workers.append(LostWorker(node.id, node.host, now, users))
-            self._workers_changed(removed=node.id)
-        if lost and not self._still_running():
-            self._all_stopped.set()
-        if not self._pending_spawns():
-            self._all_spawned.set()
-        return [node for node, _ in lost]
+        return self.health.check(now)
 
     def _workers_changed(self, added: str | None = None, removed: str | None = None) -> None:
         """Rebalance a running test over the workers there are now."""
@@ -606,14 +375,22 @@ class MasterRunner(Runner):
             dispatcher.add_worker(added)
         if removed is not None and removed in dispatcher.workers:
             dispatcher.remove_worker(removed)
-            self._sent.pop(removed, None)
+            self._forget_share(removed)
         if not dispatcher.workers:
             logger.error("Every worker is gone: the test has no users left")
             return
         self.state = STATE_SPAWNING
         self._restart_dispatch()
 
+    def _forget_share(self, node_id: str) -> None:
+        """Forget what ``node_id`` was last sent, so that the next dispatch step sends it."""
+        self._sent.pop(node_id, None)
+
     # -- sending -----------------------------------------------------------------------------
+
+    def _forget_route(self, node_id: str) -> None:
+        """``node_id`` left: replies to it no longer take the connection it came by."""
+        self._routes.pop(node_id, None)
 
     def _send(self, node_id: str, kind: str, data: Any) -> None:
         # from the master, a message's node id names its recipient (a relay needs it)

@@ -186,6 +186,16 @@ def test_a_port_in_use_is_a_config_error(server: MetricsServer, env: Environment
         MetricsServer(env, "127.0.0.1", server.port).start()
 
 
+def test_a_star_serves_metrics_on_every_interface_as_the_web_host_does(env: Environment) -> None:
+    metrics = MetricsServer(env, "*", 0)
+    metrics.start()
+    try:
+        assert metrics.url.startswith("http://127.0.0.1:")
+        assert requests.get(metrics.url, timeout=10).status_code == 200
+    finally:
+        metrics.stop()
+
+
 # -- the web UI's /metrics -------------------------------------------------------------------
 
 
