@@ -36,5 +36,11 @@ bench: $(STAMP)
 	$(PY) bench/bench_user.py
 	$(PY) bench/bench_dispatch.py
 
+# Every object of every Kubernetes mode as one YAML stream on stdout (needs kubectl or
+# kustomize): make -s k8s-render | kubectl apply --dry-run=client -f -
+.PHONY: k8s-render
+k8s-render:
+	@sh deploy/kubernetes/render.sh
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache demo-report.json

@@ -75,7 +75,7 @@ def _run(argv: list[str]) -> int:
     user_classes = select_user_classes(userfiles, options.user_classes)
     if options.show_task_ratio or options.show_task_ratio_json:
         return _show_task_ratio(user_classes, options)
-    refuse_unavailable(options)
+    refuse_conflicts(options)
     if not options.worker:
         check_report_paths(options)
     children = fork_workers(options) if options.processes else []
@@ -210,16 +210,8 @@ def select_user_classes(userfiles: Userfiles, names: list[str]) -> list[type[Use
     return [available[n] for n in dict.fromkeys(names)]
 
 
-#: Options that are parsed (so config files written for Locust load) but not yet acted on,
-#: with what to say instead of silently ignoring them.
-UNAVAILABLE: tuple[tuple[str, str], ...] = ()
-
-
-def refuse_unavailable(options: argparse.Namespace) -> None:
-    """A clear error for options this version of swarm cannot honour yet."""
-    for dest, what in UNAVAILABLE:
-        if getattr(options, dest, None):
-            raise ConfigError(f"{what} not available in this version of swarm")
+def refuse_conflicts(options: argparse.Namespace) -> None:
+    """A clear error for a combination of options swarm cannot honour."""
     if options.master and options.worker:
         raise ConfigError("--master and --worker exclude each other: a process is one or the other")
 

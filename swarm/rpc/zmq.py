@@ -256,15 +256,15 @@ class ZmqServer:
         wakeup = self._wakeup = Event()
         self._watcher.start(wakeup.set)
         try:
-            # the edge may have come and gone before the watcher started
-            if not int(self._raw.getsockopt(zmq.EVENTS)) & zmq.POLLIN:
-                # Bounded: an edge can still be lost (a master went deaf for seconds after a
-                # stop, now and then, and marked its workers missing); a look every _RECHECK
-                # seconds costs nothing and caps what a lost edge can cost.
-                if wakeup.wait(timeout=_RECHECK):
-                    # Let a few more messages arrive before taking them: a busy master then
-                    # wakes once per batch instead of once per message, for a millisecond.
-                    gevent.sleep(_COALESCE)
+            # The edge may have come and gone before the watcher started. The wait is
+            # bounded: an edge can still be lost (a master went deaf for seconds after a stop,
+            # now and then, and marked its workers missing); a look every _RECHECK seconds
+            # costs nothing and caps what a lost edge can cost.
+            readable = int(self._raw.getsockopt(zmq.EVENTS)) & zmq.POLLIN
+            if not readable and wakeup.wait(timeout=_RECHECK):
+                # Let a few more messages arrive before taking them: a busy master then wakes
+                # once per batch instead of once per message, for a millisecond of latency.
+                gevent.sleep(_COALESCE)
         finally:
             self._watcher.stop()
             self._wakeup = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -220,3 +221,24 @@ def test_stop_ends_a_pending_wait_and_answers_it(target: DemoTarget) -> None:
         target.stop()
         response = pending.get()
     assert response.status_code == 200
+
+
+def test_a_stall_holds_the_requests_that_arrive_during_it(
+    target: DemoTarget, client: requests.Session
+) -> None:
+    """Requests before the stall count are answered at once; from it on, for the stall's
+    length, they wait until it is over (measured from where the stall began)."""
+    armed = client.post(f"{target.url}/__stall?after=2&seconds=0.4").json()
+    assert armed == {"stall_at_request": 2, "seconds": 0.4}
+    assert client.get(f"{target.url}/products").ok  # the 1st: no stall yet
+    started = time.monotonic()
+    assert client.get(f"{target.url}/products").ok  # the 2nd starts the stall: held for it
+    assert time.monotonic() - started >= 0.4
+    assert target.total_served == 2
+
+
+@pytest.mark.parametrize("query", ["after=0&seconds=1", "after=1&seconds=0", "seconds=nope"])
+def test_a_wrong_stall_is_refused(target: DemoTarget, client: requests.Session, query: str) -> None:
+    reply = client.post(f"{target.url}/__stall?{query}")
+    assert reply.status_code == 400
+    assert "after=N" in reply.json()["error"]

@@ -86,20 +86,6 @@ def test_http_user_without_host(swarm_cmd, userfile: Callable[..., Path]) -> Non
     assert_clean_error(result, "Shopper", "host")
 
 
-@pytest.mark.parametrize(
-    ("flags", "fragment"),
-    [
-        (["-i", "10"], "--iterations"),
-    ],
-)
-def test_options_not_yet_available_are_refused_not_ignored(
-    swarm_cmd, userfile: Callable[..., Path], flags: list[str], fragment: str
-) -> None:
-    path = userfile(GOOD)
-    result = swarm_cmd.run("-f", str(path), "--headless", "-H", "http://127.0.0.1:1", *flags)
-    assert_clean_error(result, fragment, "not available")
-
-
 def test_host_without_scheme(swarm_cmd, userfile: Callable[..., Path]) -> None:
     path = userfile(GOOD)
     result = swarm_cmd.run("-f", str(path), "--headless", "-t", "1s", "-H", "127.0.0.1:8080")

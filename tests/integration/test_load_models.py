@@ -161,3 +161,14 @@ def test_iterations_hold_in_total_across_workers(
     assert "Every worker's part of the test is over" in master.stderr
     assert target.total_served == 300
     assert aggregated(swarm_cmd.json_report())["num_requests"] == 300
+
+
+def test_the_coordinated_omission_example_shows_what_its_docs_say(swarm_cmd) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "coordinated_omission.py"
+    result = swarm_cmd.run(
+        "-f", str(example), "--headless", "--arrival-rate", "200/s", "--max-users", "2",
+        "--max-lateness", "5s", "-i", "600", "--json-file", "report",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    row = aggregated(swarm_cmd.json_report())
+    assert row["percentiles"]["0.99"] > 500 > row["service_time_percentiles"]["0.99"]
