@@ -153,7 +153,17 @@ def pick_shape(userfiles: Userfiles, options: argparse.Namespace) -> Any:
     shape = shapes[0]() if shapes else None
     if isinstance(shape, ArrivalRateShape):
         return _with_pool_options(shape, options)
+    pool = [flag for flag in POOL_FLAGS if getattr(options, flag[2:].replace("-", "_"), None)]
+    if pool:
+        raise ConfigError(
+            f"{pool[0]} sizes the open model's pool: give --arrival-rate or --arrival-stages "
+            "(or an ArrivalRateShape in the userfile) too, or use -u for a number of users"
+        )
     return shape
+
+
+#: The open model's pool options: meaningless without an arrival rate.
+POOL_FLAGS = ("--max-users", "--pre-allocated-users", "--max-lateness")
 
 
 #: The options that shape the load instead of -u/-r.
@@ -225,6 +235,10 @@ REPORT_PATHS = (
 )
 
 
+#: What swarm adds to a report option's value to name the file (one of them, for --csv).
+REPORT_SUFFIXES = {"json_file": ".json", "csv_prefix": "_stats.csv"}
+
+
 def check_report_paths(options: argparse.Namespace) -> None:
     """Refuse, before the test, a report that could not be written after it: a run of an hour
     must not end by losing its reports to a missing permission or a file in the way. Missing
@@ -233,7 +247,10 @@ def check_report_paths(options: argparse.Namespace) -> None:
         value = getattr(options, dest, None)
         if not value:
             continue
-        existing = Path(value).absolute().parent
+        written = Path(value + REPORT_SUFFIXES.get(dest, ""))
+        if written.is_dir():
+            raise ConfigError(f"{flag} {value}: {written} is a directory, not a file")
+        existing = written.absolute().parent
         while not existing.exists():
             existing = existing.parent
         if not existing.is_dir():

@@ -82,6 +82,15 @@ class EventHook:
         self._listeners.append((handler, self._accepted_names(handler)))
         return handler
 
+    def replace_listener(self, old: Listener, new: Listener) -> None:
+        """Put ``new`` where ``old`` is, so that it runs in ``old``'s turn among the others; a
+        ValueError when ``old`` is not a listener."""
+        for i, (listener, _) in enumerate(self._listeners):
+            if listener == old:
+                self._listeners[i] = (new, self._accepted_names(new))
+                return
+        raise ValueError(f"{old!r} is not a listener of {self.name or 'this event'}")
+
     def remove_listener(self, handler: Listener) -> None:
         """Unregister ``handler``; a ValueError when it was never added."""
         for i, (listener, _) in enumerate(self._listeners):

@@ -36,7 +36,6 @@ class HeadlessRun(Run):
         self._install_signal_handlers()
         if isinstance(self.runner, MasterRunner) and not self._workers_connected():
             return self.finish()
-        self.runner.iteration_limit = self.options.iterations or None
         shape = self.env.shape_class
         if shape is not None:
             limit = f" for at most {run_time:g}s" if run_time else ""

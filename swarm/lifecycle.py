@@ -45,6 +45,8 @@ class Run:
         self.env = environment
         self.options = options
         self.runner: Runner = environment.runner or environment.create_local_runner()
+        # -i, for every test of the run: headless, or started from the web UI
+        self.runner.iteration_limit = getattr(options, "iterations", None) or None
         self.csv = (
             CsvReport(environment.stats, options.csv_prefix, options.stats_history_enabled)
             if options.csv_prefix

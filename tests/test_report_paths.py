@@ -37,3 +37,12 @@ def test_a_file_in_the_way_is_refused_naming_the_flag(tmp_path: Path, dest: str,
     blocker.write_text("not a directory")
     with pytest.raises(ConfigError, match=f"{flag} .*is a file, not a directory"):
         check_report_paths(options(**{dest: str(blocker / "out" / "report")}))
+
+
+def test_a_directory_where_the_file_goes_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "report.html").mkdir()
+    with pytest.raises(ConfigError, match=r"--html .*is a directory, not a file"):
+        check_report_paths(options(html_file=str(tmp_path / "report.html")))
+    (tmp_path / "run.json").mkdir()
+    with pytest.raises(ConfigError, match=r"--json-file .*run\.json is a directory"):
+        check_report_paths(options(json_file=str(tmp_path / "run")))

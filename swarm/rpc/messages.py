@@ -76,6 +76,11 @@ MESSAGE_TYPES = frozenset(
     }
 )
 
+#: What a handler may raise on data that is not what its message type promises (a missing
+#: key, a wrong type, a number out of range, nesting too deep): the message is then
+#: ignored and counted, never allowed to end the receiving loop.
+MALFORMED = (LookupError, TypeError, ValueError, AttributeError, ArithmeticError, RecursionError)
+
 # msgpack limits for a message from an untrusted peer: a garbage length prefix must not make
 # the decoder allocate gigabytes. Stats reports of thousands of endpoints stay far below.
 _MAX_BYTES = 64 * 1024 * 1024

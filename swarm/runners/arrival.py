@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import gevent
 from gevent.event import Event
 
-from swarm.exceptions import StopUser
+from swarm.exceptions import RescheduleTask, RescheduleTaskImmediately, StopUser
 from swarm.runners.dispatch import class_counts, specs_from_classes
 from swarm.runners.schedule import ArrivalPlan, ArrivalSchedule
 from swarm.user.task import STATE_RUNNING, STATE_STOPPING, STATE_WAITING, DefaultTaskSet
@@ -56,6 +56,8 @@ class PooledTaskSet(DefaultTaskSet):
         self._turn = Event()
         #: The intended start (seconds into the run) of the iteration handed to this user.
         self.intended = 0.0
+        #: Whether the user has joined the pool (its on_start is over).
+        self.joined = False
 
     def on_start(self) -> None:
         self.wait()
@@ -69,6 +71,14 @@ class PooledTaskSet(DefaultTaskSet):
         if user._state == STATE_STOPPING:
             raise StopUser
         user._state = STATE_RUNNING
+
+    def execute_task(self, task: Any) -> None:
+        # A nested TaskSet's interrupt() asks its parent to go on at once: here that would
+        # start a task no schedule asked for. The iteration is over; the user waits its turn.
+        try:
+            super().execute_task(task)
+        except (RescheduleTask, RescheduleTaskImmediately):
+            return
 
     def hand(self, intended: float) -> None:
         """Give this (waiting) user the iteration meant to start at ``intended``."""
@@ -117,7 +127,8 @@ class ArrivalExecutor:
     """Runs one process's share of an arrival-rate plan with the runner's users.
 
     ``share`` and ``phase`` place this process on the plan's curve (see ``ArrivalSchedule``);
-    ``max_users`` is this process's part of the pool (the plan's by default); ``elapsed`` is
+    ``max_users`` and ``initial_users`` are this process's part of the pool and of its
+    pre-allocated users (the plan's by default); ``elapsed`` is
     how far into the run this process joins (a worker joining late). ``clock`` gives monotonic
     seconds. ``run`` returns when the schedule is over and the last iterations have finished
     (or been dropped); a stop kills it sooner. While ``recording``, the environment's request
@@ -133,10 +144,13 @@ class ArrivalExecutor:
         max_users: int | None = None,
         elapsed: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
+        initial_users: int | None = None,
     ) -> None:
         self.runner = runner
         self.plan = plan
         self.max_users = plan.max_users if max_users is None else max_users
+        #: Users started before the first iteration (this process's part of the plan's).
+        self.initial_users = plan.initial_users if initial_users is None else initial_users
         self.schedule = ArrivalSchedule(plan.curve, share, phase, plan.iterations, elapsed)
         self.stats = runner.stats
         self._clock = clock
@@ -155,6 +169,10 @@ class ArrivalExecutor:
         self._warned_drop = False
         #: Set when every iteration of the schedule has been handed out (or dropped).
         self.schedule_over = Event()
+        self._rescheduled = Event()
+        # Users started but not yet in the pool (in on_start): the pool grows only while
+        # there are fewer of them than iterations waiting.
+        self._starting = 0
         self._corrected = CorrectedTimes(self.stats, self.lateness)
 
     # -- recording -------------------------------------------------------------------------
@@ -162,20 +180,19 @@ class ArrivalExecutor:
     def record(self) -> None:
         """Route the request event through ``CorrectedTimes`` (the run's statistics)."""
         events = self.runner.environment.events
-        events.request.remove_listener(self.stats.on_request)
-        events.request.add_listener(self._corrected.on_request)
+        events.request.replace_listener(self.stats.on_request, self._corrected.on_request)
 
     def stop_recording(self) -> None:
         """Give the request event back to the statistics (the service times stay, unfed)."""
         events = self.runner.environment.events
-        events.request.remove_listener(self._corrected.on_request)
-        events.request.add_listener(self.stats.on_request)
+        events.request.replace_listener(self._corrected.on_request, self.stats.on_request)
 
     def resplit(self, share: float, phase: float, max_users: int) -> None:
         """From now on, run ``share`` of the rate from ``phase``, with at most ``max_users``
         (the pool does not shrink: users beyond a lower cap stay until the test ends)."""
         self.schedule.resplit(self.now(), share, phase)
         self.max_users = max_users
+        self._rescheduled.set()  # the loop may be asleep until a time that no longer holds
 
     # -- the pool --------------------------------------------------------------------------
 
@@ -204,10 +221,13 @@ class ArrivalExecutor:
         taskset = PooledTaskSet(user, self)
         user._taskset_instance = taskset
         self._members.add(taskset)
+        self._starting += 1
 
     def _leave(self, user: User) -> None:
         taskset = user._taskset_instance
         if isinstance(taskset, PooledTaskSet) and taskset in self._members:
+            if not taskset.joined:
+                self._starting -= 1
             self._members.discard(taskset)
             if taskset in self._free:
                 self._free.remove(taskset)
@@ -216,6 +236,9 @@ class ArrivalExecutor:
 
     def next_turn(self, taskset: PooledTaskSet) -> None:
         """Called by a pooled user between tasks: return when it has its next iteration."""
+        if not taskset.joined:
+            taskset.joined = True
+            self._starting -= 1
         intended = self._from_backlog()
         if intended is None:
             self._free.append(taskset)
@@ -242,8 +265,9 @@ class ArrivalExecutor:
         if not self._warned_drop:
             self._warned_drop = True
             logger.warning(
-                "Iterations are being dropped: all %d users of the pool were busy for longer "
-                "than --max-lateness (%gs); raise --max-users or lower the rate",
+                "Iterations are being dropped: all %d users of the pool (at most %d) were busy "
+                "for longer than --max-lateness (%gs); raise --max-users or lower the rate",
+                self.pool_size,
                 self.max_users,
                 self.plan.max_lateness,
             )
@@ -256,7 +280,7 @@ class ArrivalExecutor:
 
     def prepare(self) -> None:
         """Start the pre-allocated users and return once each has joined the pool (or ended)."""
-        wanted = min(self.plan.initial_users, self.max_users)
+        wanted = min(self.initial_users, self.max_users)
         self._add_users(wanted)
         while len(self._free) < len(self._members):
             self._settled.clear()
@@ -273,7 +297,12 @@ class ArrivalExecutor:
             due = schedule.next_time()
             if due is None:
                 break
-            gevent.sleep(max(due - self.now(), 0.0))
+            wait = due - self.now()
+            if wait > 0:
+                self._rescheduled.clear()
+                self._rescheduled.wait(timeout=wait)  # a resplit wakes it sooner
+            else:
+                gevent.sleep(0)
         self.schedule_over.set()
         self._finish()
 
@@ -282,8 +311,15 @@ class ArrivalExecutor:
             self._free.pop().hand(intended)
             return
         self._backlog.append(intended)
-        if self._created < self.max_users:
+        if self._created < self.max_users and self._starting < len(self._backlog):
             self._add_users(1)  # spawning does not yield: the new user starts after this loop
+
+    def abandon(self) -> None:
+        """The test stops: count the iterations still waiting for a user as dropped (they
+        will not run), rather than losing them in silence."""
+        while self._backlog:
+            self._backlog.popleft()
+            self._drop()
 
     def _expire(self) -> None:
         backlog, oldest = self._backlog, self.now() - self.plan.max_lateness

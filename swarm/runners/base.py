@@ -89,8 +89,8 @@ class Runner:
         self.arrival_plan: ArrivalPlan | None = None
         #: This process's part of the arrival-rate run under way (or the last), else None.
         self.arrival: ArrivalExecutor | None = None
-        #: Whether ``arrival`` has the request event (until its test ends).
-        self._recording = False
+        #: The executor that has the request event until its test ends (None otherwise).
+        self._recorder: ArrivalExecutor | None = None
         #: The user classes a load shape's tick() asked for last (spawned by name too).
         self.shape_user_classes: list[type[User]] = []
         #: Users by class name, oldest first (dicts as ordered sets: O(1) to forget a user that
@@ -368,13 +368,15 @@ class Runner:
         """Make ``executor`` this process's part of the arrival-rate test that begins."""
         self.arrival = executor
         executor.record()
-        self._recording = True
+        self._recorder = executor
 
     def _end_arrival(self) -> None:
-        """The test is over: the request event goes back to the statistics."""
-        if self._recording and self.arrival is not None:
-            self.arrival.stop_recording()
-        self._recording = False
+        """The test is over: iterations still waiting are dropped, and the request event goes
+        back to the statistics."""
+        recorder, self._recorder = self._recorder, None
+        if recorder is not None:
+            recorder.abandon()  # iterations still waiting will not run: dropped, and counted
+            recorder.stop_recording()
 
     # -- load shapes -------------------------------------------------------------------------
 

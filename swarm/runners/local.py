@@ -63,7 +63,7 @@ class LocalRunner(Runner):
             raise ValueError(f"user_count must be 0 or more, not {user_count}")
         if spawn_rate <= 0:
             raise ValueError(f"spawn_rate must be above 0, not {spawn_rate}")
-        if self._recording:
+        if self._recorder is not None:
             raise ValueError("an arrival-rate run sets its own users: stop it first")
         if self.state in (STATE_INIT, STATE_STOPPED):
             self._begin_test()

@@ -155,6 +155,8 @@ class MasterRunner(Runner):
             raise ValueError(f"user_count must be 0 or more, not {user_count}")
         if spawn_rate <= 0:
             raise ValueError(f"spawn_rate must be above 0, not {spawn_rate}")
+        if self.arrival_plan is not None and self.state in (STATE_SPAWNING, STATE_RUNNING):
+            raise ValueError("an arrival-rate run sets its own users: stop it first")
         specs = specs_from_classes(user_classes) if user_classes is not None else None
         if not self.clients.active:
             logger.warning("No worker is connected: nothing to start (start workers first)")
@@ -347,7 +349,7 @@ class MasterRunner(Runner):
             return
         try:
             handler(node_id, message.data)
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
+        except m.MALFORMED as error:
             self.protocol_errors += 1
             logger.warning(
                 "Malformed %r message from %s (%s: %s): ignored",
@@ -368,6 +370,8 @@ class MasterRunner(Runner):
         if self.arrival_plan is not None and self.state in (STATE_SPAWNING, STATE_RUNNING):
             self.parts.send_shares()
             return
+        if removed is not None:
+            self.parts.check_end()  # it may have been the last worker not yet done
         dispatcher = self._dispatcher
         if dispatcher is None or self.state not in (STATE_SPAWNING, STATE_RUNNING):
             return

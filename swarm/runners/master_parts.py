@@ -42,20 +42,24 @@ class WorkerParts:
         self.quotas: dict[str, int] | None = None
         #: Workers that said their part of the test is over.
         self.done: set[str] = set()
+        # Workers left without a share (more workers than --max-users): done from the start.
+        self._idle: set[str] = set()
         self._arrival_started = 0.0
         self._ending = False
 
     def begin_test(self) -> None:
         self.quotas = None
         self.done = set()
+        self._idle = set()
         self._ending = False
 
     # -- -i in the closed model ------------------------------------------------------------
 
     def split_iterations(self, user_count: int, classes: list[Any] | None = None) -> None:
-        """At a test's first start: split ``-i`` over the workers, as the users will be."""
+        """At a test's first start with users: split ``-i`` over the workers, as the users
+        will be (a first target of 0 users would give every worker 0)."""
         limit = self.master.iteration_limit
-        if not limit or self.quotas is not None:
+        if not limit or self.quotas is not None or user_count <= 0:
             return
         workers = [node.id for node in self.master.clients.active]
         specs = specs_from_classes(classes or self.master.user_classes)
@@ -99,6 +103,9 @@ class WorkerParts:
         assert plan is not None
         nodes = sorted(master.clients.active, key=lambda node: node.index)
         running = nodes[: plan.max_users]  # a worker without a user could run nothing
+        if not running:
+            logger.error("Every worker is gone: the arrival rate has nobody to run it")
+            return
         if len(running) < len(nodes):
             logger.warning(
                 "--max-users %d is fewer than the %d workers: %d of them run nothing",
@@ -106,7 +113,9 @@ class WorkerParts:
                 len(nodes),
                 len(nodes) - len(running),
             )
-        pools = split_total(plan.max_users, {node.id: 1 for node in running})
+        equal = {node.id: 1 for node in running}
+        pools = split_total(plan.max_users, equal)
+        initial = split_total(plan.initial_users, equal)
         elapsed = 0.0 if first else master.clock() - self._arrival_started
         for index, node in enumerate(running):
             part = {
@@ -114,11 +123,24 @@ class WorkerParts:
                 "share": 1 / len(running),
                 "phase": index / len(running),
                 "max_users": pools[node.id],
+                "initial_users": initial[node.id],
                 "elapsed": elapsed,
             }
-            master._send_spawn(node, {"user_classes_count": {}, "arrival": part})
+            if node.id in self._idle:  # it had no share, so it was done: now it has one
+                self._idle.discard(node.id)
+                self.done.discard(node.id)
+            master._send_spawn(
+                node,
+                {
+                    "user_classes_count": {},
+                    "arrival": part,
+                    "reset_stats": master.environment.reset_stats,
+                },
+            )
         for node in nodes[len(running) :]:
+            self._idle.add(node.id)
             self.done.add(node.id)
+        self.check_end()
 
     def _await_pools(self) -> None:
         master = self.master
@@ -132,21 +154,33 @@ class WorkerParts:
             master.worker_count,
         )
         master.environment.events.spawning_complete.fire(user_count=master.user_count)
+        if master.environment.reset_stats:
+            master.stats.reset_all()  # what the users' on_start did (the workers did too)
 
     # -- the end -------------------------------------------------------------------------------
 
     def on_report(self, node_id: str, data: dict[str, Any]) -> None:
-        """A worker's report: when it says ``done`` and every worker has, end the test."""
-        if not data.get("done") or node_id in self.done:
-            return
-        self.done.add(node_id)
+        """A worker's report (or a host's relay's, naming its workers in ``done_workers``):
+        when it says ``done`` and every worker has, end the test."""
+        finished = {str(worker) for worker in data.get("done_workers") or ()}
+        if data.get("done"):
+            finished.add(node_id)
+        if finished - self.done:
+            self.done |= finished
+            self.check_end()
+
+    def check_end(self) -> None:
+        """End the test if every worker running it is done (after a report, or when the
+        workers changed: the last one still running may just have gone)."""
         master = self.master
-        if self._ending or master.state not in (STATE_SPAWNING, STATE_RUNNING):
+        limited = master.iteration_limit or master.arrival_plan is not None
+        if not limited or self._ending or master.state not in (STATE_SPAWNING, STATE_RUNNING):
             return
-        if all(node.id in self.done for node in master.clients.active):
+        active = master.clients.active
+        if active and all(node.id in self.done for node in active):
             self._ending = True
             logger.info("Every worker's part of the test is over: ending the test")
-            master.greenlet.spawn(master.stop_test_from_user)
+            master.spawn_in_background(master.stop_test_from_user)
 
 
 def _describe(parts: dict[str, int]) -> str:

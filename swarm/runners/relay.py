@@ -65,6 +65,8 @@ class Relay:
         self.stats = RequestStats(clock=clock)
         self.workers: set[str] = set()
         self._last_seq: dict[str, int] = {}
+        #: Workers whose part of the test is over (they said ``done``), for the master.
+        self._done: set[str] = set()
         self._seq = 0
         self._final_ack = FinalReportAck()
         self._flush_lock = Semaphore()
@@ -114,6 +116,10 @@ class Relay:
         if seq > self._last_seq.get(message.node_id, -1):
             self.stats.merge_report(data)
             self._last_seq[message.node_id] = seq
+        if data.get("done") and message.node_id not in self._done:
+            # the master ends a test when every worker's part is over: tell it now, by name
+            self._done.add(message.node_id)
+            self.send_report()
         if data.get("final"):
             # merged here: from now on getting it to the master is the relay's job
             ack = Message(m.ACK, {"of": m.STATS, "seq": seq}, message.node_id)
@@ -142,6 +148,8 @@ class Relay:
             if message.node_id == self.node_id:
                 self._on_own(message)
             else:
+                if message.type == m.STOP:
+                    self._done.discard(message.node_id)  # its next test starts afresh
                 self.downstream.send_to(message.node_id, message)
 
     def _on_own(self, message: Message) -> None:
@@ -178,7 +186,8 @@ class Relay:
     def send_final_report(self) -> bool:
         """Send a report the master must acknowledge (resent, with its ``seq``, until it is)."""
         data = self._take_report(final=True)
-        if not data["entries"] and not data["errors"]:
+        counts = data.get("iterations") or data.get("dropped_iterations")
+        if not data["entries"] and not data["errors"] and not counts:
             return True  # nothing since the last one: nothing to lose
         message = Message(m.STATS, data, self.node_id)
         if self._final_ack.send(lambda: self.upstream.send(message), data["seq"]):
@@ -190,6 +199,8 @@ class Relay:
         data: dict[str, Any] = self.stats.take_report()
         self._seq += 1
         data.update(seq=self._seq, final=final, relay=True)
+        if self._done:
+            data["done_workers"] = sorted(self._done)
         return data
 
     def close(self, linger: float = 2.0) -> None:

@@ -46,7 +46,8 @@ class RateStage:
     rate: float
 
     def __post_init__(self) -> None:
-        if not self.duration > 0 or self.rate < 0 or math.isinf(self.rate):
+        finite = math.isfinite(self.duration) and math.isfinite(self.rate)
+        if not finite or not self.duration > 0 or self.rate < 0:
             raise ValueError(
                 f"a stage needs a duration above 0 and a finite rate of 0 or more, "
                 f"not {self.duration}s at {self.rate}/s"
@@ -76,7 +77,7 @@ class RateCurve:
     """
 
     def __init__(self, start_rate: float, stages: Sequence[RateStage] = ()) -> None:
-        if start_rate < 0 or math.isinf(start_rate):
+        if not math.isfinite(start_rate) or start_rate < 0:
             raise ValueError(f"the start rate must be finite and 0 or more, not {start_rate}")
         self.start_rate = float(start_rate)
         self.stages = tuple(stages)
@@ -89,6 +90,8 @@ class RateCurve:
             count += (rate + stage.rate) / 2 * stage.duration
             t, rate = end, stage.rate
         self._final_count = count
+        #: Iterations the whole curve hands out (0 endless: see ``end``).
+        self.total = count
         #: When the run ends (seconds), or None for a constant rate that never ends.
         self.end: float | None = t if self.stages else None
         if self.end is None and self.start_rate == 0:
@@ -141,6 +144,13 @@ def _solve(area: float, rate: float, slope: float) -> float:
     return 2 * area / (rate + root) if rate + root > 0 else 0.0
 
 
+def _check_share(share: float, phase: float) -> None:
+    if not (math.isfinite(share) and 0 < share <= 1):
+        raise ValueError(f"a share of the rate is in (0, 1], not {share}")
+    if not (math.isfinite(phase) and 0 <= phase < 1):
+        raise ValueError(f"a phase is in [0, 1), not {phase}")
+
+
 class ArrivalSchedule:
     """The intended start times of one process's iterations, on a ``RateCurve``.
 
@@ -161,8 +171,9 @@ class ArrivalSchedule:
         limit: int | None = None,
         start: float = 0.0,
     ) -> None:
-        if not 0 < share <= 1:
-            raise ValueError(f"a share of the rate is in (0, 1], not {share}")
+        _check_share(share, phase)
+        if not (math.isfinite(start) and start >= 0):
+            raise ValueError(f"a start into the run is 0 s or more, not {start}")
         self.curve = curve
         self.share = share
         self.limit = limit
@@ -175,6 +186,10 @@ class ArrivalSchedule:
         """When the next iteration is due (seconds into the run), or None when there is none:
         the curve has ended, or ``limit`` iterations have been handed out."""
         if self.limit is not None and self._next > self.limit - 1 + _EPSILON:
+            return None
+        # Iteration k is due when k have been: a curve's last stage ends before the one that
+        # would be due at its very end, so N iterations' worth of curve hands out N.
+        if self.curve.end is not None and self._next > self.curve.total - 1 + _EPSILON:
             return None
         return self.curve.time_of(self._next)
 
@@ -201,8 +216,7 @@ class ArrivalSchedule:
         """From ``now`` on, run ``share`` of the rate: the part of the curve before ``now``
         stays as it was run, the rest is split anew (from ``phase`` within the next step, if
         given, else from where this process's step under way was)."""
-        if not 0 < share <= 1:
-            raise ValueError(f"a share of the rate is in (0, 1], not {share}")
+        _check_share(share, 0.0 if phase is None else phase)
         reached = self.curve.due(now)
         if phase is not None:
             self._next = reached + phase / share
@@ -244,8 +258,10 @@ class ArrivalPlan:
                 f"pre-allocated users must be 0 to max users ({self.max_users}), "
                 f"not {self.pre_allocated_users}"
             )
-        if self.max_lateness < 0:
+        if not (math.isfinite(self.max_lateness) and self.max_lateness >= 0):
             raise ValueError(f"the max lateness must be 0 or more, not {self.max_lateness}")
+        if self.iterations is not None and self.iterations < 0:
+            raise ValueError(f"iterations must be 0 or more, not {self.iterations}")
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as plain data (a master sends it to its workers); ``from_dict`` reads it."""

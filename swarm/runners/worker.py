@@ -19,6 +19,7 @@ import traceback
 import uuid
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import gevent
@@ -40,7 +41,7 @@ from swarm.runners.base import (
 )
 from swarm.runners.iterations import IterationBudget
 from swarm.runners.nodes import HEARTBEAT_LIVENESS
-from swarm.runners.schedule import ArrivalPlan
+from swarm.runners.schedule import ArrivalPlan, ArrivalSchedule
 
 if TYPE_CHECKING:
     from swarm.env import Environment
@@ -181,13 +182,18 @@ class WorkerRunner(Runner):
         raise RPCError("a worker's users are started by its master, not by start()")
 
     def _on_spawn(self, data: dict[str, Any]) -> None:
+        # Checked before anything changes: a malformed part is refused whole (ValueError).
+        part = _ArrivalPart.read(data["arrival"]) if data.get("arrival") is not None else None
+        if self.state == STATE_STOPPING:
+            logger.warning("A spawn came while this worker was stopping: ignored")
+            return
         if self.state in (STATE_INIT, STATE_STOPPED):
             self._begin_test()
         self._take_options(data)
         if "iterations" in data and self._budget is None:
             self._take_budget(int(data["iterations"]))
-        if data.get("arrival") is not None:
-            self._on_arrival(int(data.get("seq", 0)), data["arrival"])
+        if part is not None:
+            self._on_arrival(int(data.get("seq", 0)), part, bool(data.get("reset_stats")))
             return
         self.state = STATE_SPAWNING
         self._send(m.SPAWNING, {"seq": data.get("seq", 0)})
@@ -217,25 +223,31 @@ class WorkerRunner(Runner):
         if quota == 0:
             self._report_done()
 
-    def _on_arrival(self, seq: int, part: dict[str, Any]) -> None:
+    def _on_arrival(self, seq: int, part: _ArrivalPart, reset: bool) -> None:
         """This worker's share of an arrival-rate test: start it, or change it (a resplit)."""
-        share, phase = float(part["share"]), float(part["phase"])
-        max_users = int(part["max_users"])
         if self.arrival is not None and self.state in (STATE_SPAWNING, STATE_RUNNING):
-            self.arrival.resplit(share, phase, max_users)
+            self.arrival.resplit(part.share, part.phase, part.max_users)
             self._send(m.SPAWNING_COMPLETE, self._spawned(seq))
             return
-        plan = ArrivalPlan.from_dict(part["plan"])
-        self.arrival_plan = plan
-        elapsed = float(part.get("elapsed", 0.0))
-        executor = ArrivalExecutor(self, plan, share, phase, max_users, elapsed)
+        self.arrival_plan = part.plan
+        executor = ArrivalExecutor(
+            self,
+            part.plan,
+            part.share,
+            part.phase,
+            part.max_users,
+            part.elapsed,
+            initial_users=part.initial_users,
+        )
         self._record_arrival(executor)
         self.state = STATE_SPAWNING
         self._send(m.SPAWNING, {"seq": seq})
-        self.spawning_greenlet = self.spawn_in_background(self._run_arrival, executor, seq)
+        self.spawning_greenlet = self.spawn_in_background(self._run_arrival, executor, seq, reset)
 
-    def _run_arrival(self, executor: ArrivalExecutor, seq: int) -> None:
+    def _run_arrival(self, executor: ArrivalExecutor, seq: int, reset: bool) -> None:
         executor.prepare()
+        if reset:
+            self.stats.reset_all()  # what the users' on_start did (--reset-stats)
         self.state = STATE_RUNNING
         self._send(m.SPAWNING_COMPLETE, self._spawned(seq))
         executor.run()
@@ -457,10 +469,40 @@ class WorkerRunner(Runner):
                 continue
             try:
                 handler(message.data)
-            except (KeyError, TypeError, ValueError, AttributeError) as error:
+            except m.MALFORMED as error:
                 logger.warning(
                     "Malformed %r message from the master (%s): ignored", message.type, error
                 )
 
     def _send(self, kind: str, data: Any) -> None:
         self.client.send(Message(kind, data, self.client_id))
+
+
+@dataclass(frozen=True)
+class _ArrivalPart:
+    """A worker's part of an arrival-rate test, as a master's ``spawn`` carries it."""
+
+    plan: ArrivalPlan
+    share: float
+    phase: float
+    max_users: int
+    initial_users: int
+    elapsed: float
+
+    @classmethod
+    def read(cls, data: dict[str, Any]) -> _ArrivalPart:
+        """The part in ``data``; ValueError (or TypeError, KeyError) for one that is not."""
+        plan = ArrivalPlan.from_dict(data["plan"])
+        part = cls(
+            plan,
+            float(data["share"]),
+            float(data["phase"]),
+            int(data["max_users"]),
+            int(data.get("initial_users", data["max_users"])),
+            float(data.get("elapsed", 0.0)),
+        )
+        # the schedule's own checks: a share and phase that cannot stall it
+        ArrivalSchedule(plan.curve, part.share, part.phase, start=part.elapsed)
+        if not 0 <= part.initial_users <= part.max_users:
+            raise ValueError(f"initial users {part.initial_users} not in 0..{part.max_users}")
+        return part

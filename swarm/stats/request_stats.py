@@ -361,8 +361,10 @@ class RequestStats:
         self.iterations += int(report.get("iterations", 0))
         self.dropped_iterations += int(report.get("dropped_iterations", 0))
         service = report.get("service")
-        if service is not None:
-            self.keep_service_times().merge_report(service)
+        if isinstance(service, Mapping):
+            # one level only: a service report holds no service report of its own
+            flat = {key: value for key, value in service.items() if key != "service"}
+            self.keep_service_times().merge_report(flat)
         errors: Mapping[str, Mapping[str, Any]] = report.get("errors") or {}
         for key, data in errors.items():
             incoming = StatsError.unserialize(data)

@@ -172,3 +172,12 @@ def test_the_coordinated_omission_example_shows_what_its_docs_say(swarm_cmd) -> 
     assert result.returncode == 0, result.stderr
     row = aggregated(swarm_cmd.json_report())
     assert row["percentiles"]["0.99"] > 500 > row["service_time_percentiles"]["0.99"]
+
+
+def test_pool_options_without_an_arrival_rate_are_refused(
+    swarm_cmd, userfile: Callable[..., Path]
+) -> None:
+    result = swarm_cmd.run("-f", str(userfile(VISITOR)), "--headless", "--max-users", "5")
+    assert result.returncode != 0
+    assert "--max-users sizes the open model's pool" in result.stderr
+    assert "Traceback" not in result.stderr

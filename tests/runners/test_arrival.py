@@ -4,6 +4,7 @@ cannot run in time, corrects latencies for coordinated omission, and ends by its
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any, ClassVar
 
 import gevent
 import pytest
@@ -14,7 +15,7 @@ from swarm.runners.arrival import CorrectedTimes
 from swarm.runners.local import LocalRunner
 from swarm.runners.schedule import ArrivalPlan, ArrivalSchedule, RateCurve, RateStage
 from swarm.stats import RequestStats
-from swarm.user import User, constant, task
+from swarm.user import TaskSet, User, constant, task
 
 LIMIT_S = 10  # a safety net for joins: a broken runner fails the test instead of hanging it
 
@@ -217,3 +218,50 @@ def test_users_whose_on_start_fails_are_not_replaced_beyond_max_users() -> None:
     assert len([what for what, _ in journal if what == "start"]) == 3
     assert tasks() == []
     assert (env.stats.iterations, env.stats.dropped_iterations) == (0, 30)
+
+
+class Browsing(TaskSet):
+    @task
+    def look(self) -> None:
+        journal.append(("task", id(self.user)))
+        self.interrupt()  # back to the parent at once: Locust's default
+
+
+class Nested(User):
+    tasks: ClassVar[list[Any]] = [Browsing]
+
+
+def test_a_nested_task_set_s_interrupt_ends_its_iteration() -> None:
+    env = Environment(user_classes=[Nested])
+    runner = env.create_local_runner()
+    runner.start_arrival(ArrivalPlan(RateCurve(1000), max_users=2, iterations=20))
+    finish(runner)
+    assert len(tasks()) == 20 == env.stats.iterations
+
+
+def test_iterations_waiting_when_the_test_stops_are_counted_as_dropped() -> None:
+    gate.clear()  # the first iteration holds the only user; the other four wait for it
+    plan = ArrivalPlan(RateCurve(1000), max_users=1, max_lateness=LIMIT_S, iterations=5)
+    env, runner = arrival_runner(plan)
+    assert runner.arrival is not None
+    runner.arrival.schedule_over.wait(timeout=LIMIT_S)
+    runner.stop()
+    assert (env.stats.iterations, env.stats.dropped_iterations) == (1, 4)
+    runner.quit()
+
+
+def test_the_statistics_keep_their_place_among_the_request_listeners() -> None:
+    """A listener added before the run still runs after the statistics, during and after it
+    (one that raises would otherwise cut them off)."""
+    env = Environment(user_classes=[Pooled])
+    order: list[str] = []
+    env.events.request.add_listener(lambda **kw: order.append("mine"))
+    runner = env.create_local_runner()
+    runner.start_arrival(ArrivalPlan(RateCurve(100), max_users=1))
+    fire(env, 5.0)
+    runner.stop()
+    fire(env, 6.0)
+    names = [getattr(listener, "__name__", "") for listener, _ in env.events.request._listeners]
+    assert names[0] == "on_request"
+    assert env.stats.num_requests == 2 and order == ["mine", "mine"]
+    runner.quit()

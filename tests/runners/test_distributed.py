@@ -381,3 +381,74 @@ def test_a_closed_model_iteration_limit_is_split_as_the_users_are(cluster: Clust
         cluster.master.start(4, spawn_rate=1000, wait=True)
     # 4 users over 3 workers run 2, 1 and 1 of them: the 10 iterations follow
     assert sorted(cluster.master.parts.quotas.values()) == [2, 3, 5]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("report", "errors"),
+    [
+        ({"entries": [], "iterations": float("inf")}, 1),
+        ({"entries": [], "service": {"entries": [], "service": {"entries": []}}}, 0),
+    ],
+    ids=["infinite count: refused", "nested service: one level merged"],
+)
+def test_odd_numbers_and_nesting_in_a_report_are_not_fatal(
+    cluster: Cluster, report: dict[str, object], errors: int
+) -> None:
+    cluster.network.inject("x_1", Message("stats", report, "x_1").encode())
+    a = cluster.add_worker()  # the master still hears its workers
+    assert a.worker_index == 0
+    assert cluster.master.protocol_errors == errors
+
+
+def test_a_malformed_arrival_part_is_refused_before_the_worker_changes_anything(
+    cluster: Cluster,
+) -> None:
+    a = cluster.add_worker()
+    a.stats.log_request("GET", "/kept", 5, 1)
+    part = {
+        "plan": ArrivalPlan(RateCurve(10), max_users=2).to_dict(),
+        "share": 1.0, "phase": float("nan"), "max_users": 2,
+    }  # fmt: skip
+    spawn = {"user_classes_count": {}, "arrival": part, "seq": 1}
+    cluster.network.server.send_to(a.client_id, Message("spawn", spawn, a.client_id))
+    cluster.settle()
+    assert a.arrival is None and a.state != STATE_RUNNING
+    assert a.stats.num_requests == 1  # no test began: nothing was cleared
+    a.send_message("still", "listening")  # its receive loop goes on
+
+
+def test_a_distributed_iteration_limit_ends_when_the_last_worker_not_done_leaves(
+    cluster: Cluster,
+) -> None:
+    cluster.master.iteration_limit = 10
+    a, b = cluster.add_worker(), cluster.add_worker()
+    with gevent.Timeout(LIMIT_S):
+        cluster.master.start(2, spawn_rate=1000, wait=True)
+    cluster.settle()
+    a._report_done()
+    cluster.settle()
+    assert cluster.master.state == STATE_RUNNING
+    b.quit()
+    with gevent.Timeout(LIMIT_S):
+        cluster.master.greenlet.join()
+    assert cluster.master.state == STATE_STOPPED
+
+
+def test_a_first_target_of_no_users_does_not_split_the_iterations_yet(cluster: Cluster) -> None:
+    cluster.master.iteration_limit = 10
+    cluster.add_worker(), cluster.add_worker()
+    with gevent.Timeout(LIMIT_S):
+        cluster.master.start(0, spawn_rate=1000, wait=True)
+        assert cluster.master.parts.quotas is None
+        cluster.master.start(4, spawn_rate=1000, wait=True)
+    assert sorted(cluster.master.parts.quotas.values()) == [5, 5]  # type: ignore[union-attr]
+
+
+def test_pre_allocated_users_are_split_over_the_workers(cluster: Cluster) -> None:
+    workers = [cluster.add_worker() for _ in range(3)]
+    plan = ArrivalPlan(RateCurve(1), max_users=30, pre_allocated_users=10)
+    with gevent.Timeout(LIMIT_S):
+        cluster.master.start_arrival(plan)
+        cluster.master.spawning_greenlet.join()  # type: ignore[union-attr]
+    cluster.settle()
+    assert sorted(w.user_count for w in workers) == [3, 3, 4]

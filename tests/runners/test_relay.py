@@ -145,3 +145,22 @@ def test_a_relay_cut_off_from_its_master_stops_answering_its_workers(
     settle()
     assert [w.last_master_heartbeat for w in host.workers] == before
     assert all(w.master_lost for w in host.workers)
+
+
+def test_a_worker_s_done_reaches_the_master_through_the_relay(host: Host) -> None:
+    """A relay merges reports, but the master must still learn, by name, which workers'
+    parts of a -i or arrival-rate test are over: else such a test would never end."""
+    host.master.iteration_limit = 30
+    with gevent.Timeout(LIMIT_S):
+        host.master.start(3, spawn_rate=1000, wait=True)
+    settle()
+    host.workers[0]._report_done()  # as its spent budget would
+    settle()
+    assert host.master.parts.done == {host.workers[0].client_id}
+    assert host.master.state != STATE_STOPPED  # the others are not done yet
+    for worker in host.workers[1:]:
+        worker._report_done()
+    settle()
+    with gevent.Timeout(LIMIT_S):
+        host.master.greenlet.join()  # every part over: the master ends the run
+    assert host.master.state == STATE_STOPPED
