@@ -44,11 +44,10 @@ WORKDIR /home/swarm
 EXPOSE 8089 5557
 
 # Exec form: swarm is PID 1 and gets `docker stop`'s SIGTERM itself. The kernel gives PID 1 no
-# default action for a signal, so this works because swarm handles SIGTERM (and SIGINT) itself,
-# from before a test can start (or a worker reaches its master) to the end: users stopped, final
-# statistics merged, reports written, then exit (tests/test_container.py runs it as a PID 1).
-# Earlier, while the userfile loads (or `-f -` fetches it), a SIGTERM is ignored and docker stop
-# kills swarm after its grace period, with no test yet to lose. swarm waits for the processes it
+# default action for a signal, so this works because swarm handles SIGTERM (and SIGINT) itself
+# from its first line: while the userfile loads (or `-f -` fetches it) it exits at once (143);
+# once a test can start, it stops the users, merges the final statistics, writes the reports,
+# then exits (tests/test_container.py runs it as a PID 1). swarm waits for the processes it
 # forks (--processes) itself and runs nothing else, so it needs no init; `docker run --init`
 # adds one for a userfile that starts processes of its own.
 ENTRYPOINT ["swarm"]

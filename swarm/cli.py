@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,16 +35,33 @@ from swarm.webrun import WebRun, create_web_ui
 
 logger = logging.getLogger("swarm.main")
 
+#: The exit code of a process ended by SIGTERM (128 + 15), as a shell reports it.
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run and exit with the run's code."""
     sys.exit(run(sys.argv[1:] if argv is None else argv))
 
 
+def _terminate_while_starting(signum: int, frame: object) -> None:
+    # Nothing to lose yet (no test, no report): end at once, as the default action would.
+    print("swarm: terminated (SIGTERM) before the test started", file=sys.stderr, flush=True)
+    os._exit(EXIT_TERMINATED)
+
+
 def run(argv: list[str]) -> int:
-    """Everything ``swarm ARGS`` does; returns the exit code."""
+    """Everything ``swarm ARGS`` does; returns the exit code.
+
+    Until the run installs its own handlers (which stop a test and write its reports), SIGTERM
+    ends swarm at once with 143, as the default action would, but also as PID 1 in a
+    container, where the kernel ignores a signal the process does not handle.
+    """
     if argv[:1] == ["compare"]:
         return compare.run(argv[1:])
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminate_while_starting)
     try:
         return _run(argv)
     except SwarmError as e:
@@ -52,6 +70,12 @@ def run(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("swarm: interrupted before the test started", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        if (
+            previous == signal.SIG_DFL
+            and signal.getsignal(signal.SIGTERM) is _terminate_while_starting
+        ):
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _run(argv: list[str]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -106,3 +107,32 @@ def test_unknown_flag_suggests_the_right_one(swarm_cmd, userfile: Callable[..., 
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "--users" in result.stderr and "did you mean" in result.stderr
+
+
+SLOW_TO_LOAD = """
+    import time
+
+    print("loading the userfile", flush=True)
+    time.sleep(60)  # ended by the SIGTERM long before
+
+    from swarm import User, task
+
+
+    class Idle(User):
+        @task
+        def idle(self):
+            pass
+"""
+
+
+def test_sigterm_while_the_userfile_loads_ends_swarm_at_once(
+    nodes, userfile: Callable[..., Path]
+) -> None:
+    """As PID 1 in a container the kernel ignores a signal nobody handles: swarm handles it
+    from its first line, not only once the test's own handlers are in place."""
+    node = nodes("-f", str(userfile(SLOW_TO_LOAD)), "--headless", "-t", "1s")
+    node.wait_for("loading the userfile", stream="stdout")
+    node.proc.send_signal(signal.SIGTERM)
+    assert node.finish() == 128 + signal.SIGTERM
+    assert "terminated (SIGTERM) before the test started" in node.stderr
+    assert "Traceback" not in node.stderr
