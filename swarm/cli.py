@@ -163,7 +163,7 @@ def pick_shape(userfiles: Userfiles, options: argparse.Namespace) -> Any:
     if len(shapes) > 1:
         names = ", ".join(cls.__name__ for cls in shapes)
         raise UserfileError(f"more than one LoadTestShape in the userfiles ({names}): keep one")
-    given = [flag for flag in SHAPE_FLAGS if getattr(options, flag[2:].replace("-", "_"), None)]
+    given = _given(options, SHAPE_FLAGS)
     if given and shapes:
         raise UserfileError(
             f"{given[0]} and the userfile's {shapes[0].__name__} both shape the load: use one"
@@ -173,17 +173,19 @@ def pick_shape(userfiles: Userfiles, options: argparse.Namespace) -> Any:
     if "--stages" in given:
         return StagesShape(options.stages)
     if given:
-        return arrival_shape(options)
-    shape = shapes[0]() if shapes else None
-    if isinstance(shape, ArrivalRateShape):
-        return _with_pool_options(shape, options)
-    pool = [flag for flag in POOL_FLAGS if getattr(options, flag[2:].replace("-", "_"), None)]
+        return _arrival_shape(
+            ArrivalRateShape, "--arrival-rate/--arrival-stages", options,
+            start_rate=options.arrival_rate or 0.0, stages=options.arrival_stages or (),
+        )  # fmt: skip
+    if shapes and issubclass(shapes[0], ArrivalRateShape):
+        return _arrival_shape(shapes[0], shapes[0].__name__, options)
+    pool = _given(options, POOL_FLAGS)
     if pool:
         raise ConfigError(
             f"{pool[0]} sizes the open model's pool: give --arrival-rate or --arrival-stages "
             "(or an ArrivalRateShape in the userfile) too, or use -u for a number of users"
         )
-    return shape
+    return shapes[0]() if shapes else None
 
 
 #: The open model's pool options: meaningless without an arrival rate.
@@ -194,34 +196,25 @@ POOL_FLAGS = ("--max-users", "--pre-allocated-users", "--max-lateness")
 SHAPE_FLAGS = ("--stages", "--arrival-rate", "--arrival-stages")
 
 
-def arrival_shape(options: argparse.Namespace) -> ArrivalRateShape:
-    """The open model the command line asks for: ``--arrival-rate`` and/or ``--arrival-stages``
-    with the pool options (``--max-users``, ``--pre-allocated-users``, ``--max-lateness``)."""
-    try:
-        return ArrivalRateShape(
-            start_rate=options.arrival_rate or 0.0,
-            stages=options.arrival_stages or (),
-            max_users=options.max_users,
-            pre_allocated_users=options.pre_allocated_users,
-            max_lateness=options.max_lateness,
-        )
-    except ValueError as e:
-        raise ConfigError(f"--arrival-rate/--arrival-stages: {e}") from None
+def _given(options: argparse.Namespace, flags: tuple[str, ...]) -> list[str]:
+    """Those of ``flags`` given a value (by any source)."""
+    return [flag for flag in flags if getattr(options, _dest(flag), None) is not None]
 
 
-def _with_pool_options(shape: ArrivalRateShape, options: argparse.Namespace) -> ArrivalRateShape:
-    """A userfile's ArrivalRateShape, with the pool options of the command line over its own."""
-    pool = {
-        "max_users": getattr(options, "max_users", None),
-        "pre_allocated_users": getattr(options, "pre_allocated_users", None),
-        "max_lateness": getattr(options, "max_lateness", None),
-    }
-    if all(value is None for value in pool.values()):
-        return shape
+def _dest(flag: str) -> str:
+    return flag[2:].replace("-", "_")
+
+
+def _arrival_shape(
+    cls: type[ArrivalRateShape], what: str, options: argparse.Namespace, **curve: Any
+) -> ArrivalRateShape:
+    """An ArrivalRateShape (the command line's, or a userfile's class) with the pool options
+    the command line gives over its own; a wrong value is a usage error naming ``what``."""
+    pool = {_dest(flag): getattr(options, _dest(flag), None) for flag in POOL_FLAGS}
     try:
-        return type(shape)(**pool)
+        return cls(**curve, **pool)
     except ValueError as e:
-        raise ConfigError(f"{type(shape).__name__}: {e}") from None
+        raise ConfigError(f"{what}: {e}") from None
 
 
 def select_user_classes(userfiles: Userfiles, names: list[str]) -> list[type[User]]:

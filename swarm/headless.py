@@ -17,6 +17,7 @@ from swarm.exceptions import StopTest
 from swarm.lifecycle import Run, exit_code, run_notes
 from swarm.reports.console import arrival_status, print_lines, progress_line
 from swarm.runners.master import MasterRunner
+from swarm.runners.schedule import arrival_plan_of
 from swarm.stats import CONSOLE_STATS_INTERVAL_SEC, HISTORY_STATS_INTERVAL_SEC
 from swarm.stats.tables import stats_table
 
@@ -39,7 +40,8 @@ class HeadlessRun(Run):
         shape = self.env.shape_class
         if shape is not None:
             limit = f" for at most {run_time:g}s" if run_time else ""
-            until = "its schedule ends" if hasattr(shape, "arrival_plan") else "tick() returns None"
+            open_model = arrival_plan_of(shape) is not None
+            until = "its schedule ends" if open_model else "tick() returns None"
             logger.info(
                 "Starting a test shaped by %s%s (until %s)", type(shape).__name__, limit, until
             )

@@ -20,16 +20,16 @@ An ``ArrivalRateShape`` has no tick(): the runner follows its ``arrival_plan()``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
-from swarm.exceptions import SwarmError
 from swarm.runners.schedule import (
     DEFAULT_MAX_LATENESS,
     DEFAULT_MAX_USERS,
     ArrivalPlan,
     RateCurve,
     RateStage,
+    parse_stage_list,
 )
 from swarm.timespan import parse_timespan
 from swarm.user.shape import LoadTestShape
@@ -49,19 +49,14 @@ class Stage:
 def parse_stages(text: str) -> list[Stage]:
     """Stages from ``--stages``: ``DURATION:USERS:RATE`` separated by commas, e.g.
     ``1m:10:5,5m:100:10,30s:0:50``. Raises ``ValueError`` naming the stage that is wrong."""
-    plan = []
-    for number, part in enumerate(text.split(","), start=1):
-        fields = part.strip().split(":")
-        try:
-            if len(fields) != 3:
-                raise ValueError("expected DURATION:USERS:RATE")
-            duration, users, rate = parse_timespan(fields[0]), int(fields[1]), float(fields[2])
-            if duration <= 0 or users < 0 or not rate > 0:
-                raise ValueError("the duration and rate must be above 0, users 0 or more")
-        except (ValueError, SwarmError) as error:
-            raise ValueError(f"stage {number} ({part.strip()!r}): {error}") from None
-        plan.append(Stage(duration, users, rate))
-    return plan
+    return parse_stage_list(text, "DURATION:USERS:RATE", _stage)
+
+
+def _stage(fields: list[str]) -> Stage:
+    duration, users, rate = parse_timespan(fields[0]), int(fields[1]), float(fields[2])
+    if duration <= 0 or users < 0 or not rate > 0:
+        raise ValueError("the duration and rate must be above 0, users 0 or more")
+    return Stage(duration, users, rate)
 
 
 class _PureShape(LoadTestShape):
@@ -162,12 +157,12 @@ class ArrivalRateShape(LoadTestShape):
         super().__init__()
         cls = type(self)
         given = cls.stages if stages is None else stages
-        self.curve = RateCurve(
-            cls.start_rate if start_rate is None else start_rate,
-            [s if isinstance(s, RateStage) else RateStage(*s) for s in given],
-        )
-        self.pool = ArrivalPlan(
-            self.curve,
+        #: The open-model run this shape asks for (``arrival_plan`` adds ``-i``).
+        self.plan = ArrivalPlan(
+            RateCurve(
+                cls.start_rate if start_rate is None else start_rate,
+                [s if isinstance(s, RateStage) else RateStage(*s) for s in given],
+            ),
             max_users=cls.max_users if max_users is None else max_users,
             pre_allocated_users=(
                 cls.pre_allocated_users if pre_allocated_users is None else pre_allocated_users
@@ -177,10 +172,7 @@ class ArrivalRateShape(LoadTestShape):
 
     def arrival_plan(self, iterations: int | None = None) -> ArrivalPlan:
         """The run this shape asks for, ended after ``iterations`` if given (``-i``)."""
-        pool = self.pool
-        return ArrivalPlan(
-            self.curve, pool.max_users, pool.pre_allocated_users, pool.max_lateness, iterations
-        )
+        return replace(self.plan, iterations=iterations)
 
     def tick(self) -> None:
         """Not used: an arrival rate is not a number of users (runners follow

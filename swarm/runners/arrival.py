@@ -247,14 +247,8 @@ class ArrivalExecutor:
         self._begin(intended)
 
     def _from_backlog(self) -> float | None:
-        now = self.now()
-        backlog = self._backlog
-        while backlog:
-            intended = backlog.popleft()
-            if now - intended <= self.plan.max_lateness:
-                return intended
-            self._drop()
-        return None
+        self._expire()
+        return self._backlog.popleft() if self._backlog else None
 
     def _begin(self, intended: float) -> None:
         self.stats.iterations += 1

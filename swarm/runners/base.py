@@ -24,6 +24,7 @@ from gevent.pool import Group
 from swarm.exceptions import StopTest
 from swarm.rpc.messages import Message
 from swarm.runners.saturation import SaturationMonitor, SaturationSummary
+from swarm.runners.schedule import arrival_plan_of
 from swarm.runners.states import (
     STATE_CLEANUP,
     STATE_INIT,
@@ -391,9 +392,9 @@ class Runner:
         shape = self.environment.shape_class
         if shape is None:
             raise ValueError("start_shape() needs environment.shape_class (a LoadTestShape)")
-        arrival_plan = getattr(shape, "arrival_plan", None)
-        if arrival_plan is not None:  # an ArrivalRateShape: the open model, no tick()
-            self.start_arrival(arrival_plan(self.iteration_limit))
+        plan = arrival_plan_of(shape, self.iteration_limit)
+        if plan is not None:  # an ArrivalRateShape: the open model, no tick()
+            self.start_arrival(plan)
             return
         shape.runner = self
         shape.reset_time()

@@ -17,20 +17,62 @@ then ends short of N (its log says how it was split).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from swarm.runners.dispatch import UsersDispatcher, specs_from_classes
 from swarm.runners.iterations import split_total
+from swarm.runners.schedule import ArrivalPlan, ArrivalSchedule
 from swarm.runners.states import STATE_INIT, STATE_RUNNING, STATE_SPAWNING, STATE_STOPPED
 
 if TYPE_CHECKING:
     from swarm.runners.master import MasterRunner
-    from swarm.runners.schedule import ArrivalPlan
 
 logger = logging.getLogger(__name__)
 
 #: Users/s that make a dispatch reach its target in one step (to read where users will run).
 _AT_ONCE = 1e12
+
+
+@dataclass(frozen=True)
+class ArrivalPart:
+    """A worker's part of an arrival-rate test, as a master's ``spawn`` carries it (``arrival``):
+    written here by ``to_dict`` and read by the worker with ``read``."""
+
+    plan: ArrivalPlan
+    share: float
+    phase: float
+    max_users: int
+    initial_users: int
+    elapsed: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan.to_dict(),
+            "share": self.share,
+            "phase": self.phase,
+            "max_users": self.max_users,
+            "initial_users": self.initial_users,
+            "elapsed": self.elapsed,
+        }
+
+    @classmethod
+    def read(cls, data: dict[str, Any]) -> ArrivalPart:
+        """The part in ``data``; ValueError (or TypeError, KeyError) for one that is not."""
+        plan = ArrivalPlan.from_dict(data["plan"])
+        part = cls(
+            plan,
+            float(data["share"]),
+            float(data["phase"]),
+            int(data["max_users"]),
+            int(data.get("initial_users", data["max_users"])),
+            float(data.get("elapsed", 0.0)),
+        )
+        # the schedule's own checks: a share and phase that cannot stall it
+        ArrivalSchedule(plan.curve, part.share, part.phase, start=part.elapsed)
+        if not 0 <= part.initial_users <= part.max_users:
+            raise ValueError(f"initial users {part.initial_users} not in 0..{part.max_users}")
+        return part
 
 
 class WorkerParts:
@@ -117,15 +159,9 @@ class WorkerParts:
         pools = split_total(plan.max_users, equal)
         initial = split_total(plan.initial_users, equal)
         elapsed = 0.0 if first else master.clock() - self._arrival_started
+        n = len(running)
         for index, node in enumerate(running):
-            part = {
-                "plan": plan.to_dict(),
-                "share": 1 / len(running),
-                "phase": index / len(running),
-                "max_users": pools[node.id],
-                "initial_users": initial[node.id],
-                "elapsed": elapsed,
-            }
+            part = ArrivalPart(plan, 1 / n, index / n, pools[node.id], initial[node.id], elapsed)
             if node.id in self._idle:  # it had no share, so it was done: now it has one
                 self._idle.discard(node.id)
                 self.done.discard(node.id)
@@ -133,7 +169,7 @@ class WorkerParts:
                 node,
                 {
                     "user_classes_count": {},
-                    "arrival": part,
+                    "arrival": part.to_dict(),
                     "reset_stats": master.environment.reset_stats,
                 },
             )
@@ -187,4 +223,4 @@ def _describe(parts: dict[str, int]) -> str:
     return ", ".join(f"{worker}: {n}" for worker, n in parts.items()) or "no workers"
 
 
-__all__ = ["WorkerParts"]
+__all__ = ["ArrivalPart", "WorkerParts"]

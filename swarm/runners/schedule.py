@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from swarm.exceptions import SwarmError
 from swarm.timespan import parse_timespan
 
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+_Stage = TypeVar("_Stage")
 # Steps of 1/share add up with rounding errors: a count this close to a whole one is that one.
 _EPSILON = 1e-9
 _RATE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:/\s*([smh]))?\s*$")
@@ -54,19 +55,28 @@ class RateStage:
             )
 
 
-def parse_rate_stages(text: str) -> list[RateStage]:
-    """Stages from ``--arrival-stages``: ``DURATION:RATE`` separated by commas, e.g.
-    ``30s:100/s,2m:100/s,30s:0``. Raises ``ValueError`` naming the stage that is wrong."""
-    plan = []
+def parse_stage_list(text: str, form: str, read: Callable[[list[str]], _Stage]) -> list[_Stage]:
+    """Stages separated by commas, each of fields separated by colons as ``form`` says
+    (``DURATION:RATE``): ``read`` makes one stage of its fields. Raises ``ValueError`` naming
+    the stage that is wrong (``--stages`` and ``--arrival-stages`` both read this way)."""
+    stages = []
     for number, part in enumerate(text.split(","), start=1):
         fields = part.strip().split(":")
         try:
-            if len(fields) != 2:
-                raise ValueError("expected DURATION:RATE")
-            plan.append(RateStage(parse_timespan(fields[0]), parse_rate(fields[1])))
+            if len(fields) != form.count(":") + 1:
+                raise ValueError(f"expected {form}")
+            stages.append(read(fields))
         except (ValueError, SwarmError) as error:
             raise ValueError(f"stage {number} ({part.strip()!r}): {error}") from None
-    return plan
+    return stages
+
+
+def parse_rate_stages(text: str) -> list[RateStage]:
+    """Stages from ``--arrival-stages``: ``DURATION:RATE`` separated by commas, e.g.
+    ``30s:100/s,2m:100/s,30s:0``. Raises ``ValueError`` naming the stage that is wrong."""
+    return parse_stage_list(
+        text, "DURATION:RATE", lambda f: RateStage(parse_timespan(f[0]), parse_rate(f[1]))
+    )
 
 
 class RateCurve:
@@ -89,7 +99,6 @@ class RateCurve:
             self._pieces.append((t, rate, end, stage.rate, count))
             count += (rate + stage.rate) / 2 * stage.duration
             t, rate = end, stage.rate
-        self._final_count = count
         #: Iterations the whole curve hands out (0 endless: see ``end``).
         self.total = count
         #: When the run ends (seconds), or None for a constant rate that never ends.
@@ -121,7 +130,7 @@ class RateCurve:
             if t < end:
                 x = t - start
                 return count + r0 * x + (r1 - r0) * x * x / (2 * (end - start))
-        return self._final_count
+        return self.total
 
     def time_of(self, count: float) -> float | None:
         """When ``due`` reaches ``count`` (the inverse of ``due``), or None if it never does."""
@@ -177,8 +186,6 @@ class ArrivalSchedule:
         self.curve = curve
         self.share = share
         self.limit = limit
-        #: Iterations handed out so far.
-        self.count = 0
         # The curve's count at which this process's next iteration is due.
         self._next = curve.due(start) + phase / share
 
@@ -197,20 +204,16 @@ class ArrivalSchedule:
         """Hand out the next iteration: its intended start time, or None as ``next_time``."""
         due = self.next_time()
         if due is not None:
-            self.count += 1
             self._next += 1 / self.share
         return due
 
     def take_due(self, now: float) -> list[float]:
         """Hand out every iteration due by ``now``, oldest first."""
         taken: list[float] = []
-        while True:
-            due = self.next_time()
-            if due is None or due > now:
-                return taken
+        while (due := self.next_time()) is not None and due <= now:
             taken.append(due)
-            self.count += 1
             self._next += 1 / self.share
+        return taken
 
     def resplit(self, now: float, share: float, phase: float | None = None) -> None:
         """From ``now`` on, run ``share`` of the rate: the part of the curve before ``now``
@@ -308,3 +311,11 @@ class ArrivalPlan:
 
 def _number(value: float) -> str:
     return f"{value:g}"
+
+
+def arrival_plan_of(shape: object, iterations: int | None = None) -> ArrivalPlan | None:
+    """The open-model plan a load shape asks for (an ``ArrivalRateShape`` has an
+    ``arrival_plan()``), ended after ``iterations`` if given; None for a closed-model shape.
+    The runners and the web UI tell the two kinds apart here, and only here."""
+    arrival_plan = getattr(shape, "arrival_plan", None)
+    return None if arrival_plan is None else arrival_plan(iterations)

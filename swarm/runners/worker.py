@@ -19,7 +19,6 @@ import traceback
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import gevent
@@ -40,8 +39,8 @@ from swarm.runners.base import (
     Runner,
 )
 from swarm.runners.iterations import IterationBudget
+from swarm.runners.master_parts import ArrivalPart
 from swarm.runners.nodes import HEARTBEAT_LIVENESS
-from swarm.runners.schedule import ArrivalPlan, ArrivalSchedule
 
 if TYPE_CHECKING:
     from swarm.env import Environment
@@ -183,7 +182,7 @@ class WorkerRunner(Runner):
 
     def _on_spawn(self, data: dict[str, Any]) -> None:
         # Checked before anything changes: a malformed part is refused whole (ValueError).
-        part = _ArrivalPart.read(data["arrival"]) if data.get("arrival") is not None else None
+        part = ArrivalPart.read(data["arrival"]) if data.get("arrival") is not None else None
         if self.state == STATE_STOPPING:
             logger.warning("A spawn came while this worker was stopping: ignored")
             return
@@ -223,7 +222,7 @@ class WorkerRunner(Runner):
         if quota == 0:
             self._report_done()
 
-    def _on_arrival(self, seq: int, part: _ArrivalPart, reset: bool) -> None:
+    def _on_arrival(self, seq: int, part: ArrivalPart, reset: bool) -> None:
         """This worker's share of an arrival-rate test: start it, or change it (a resplit)."""
         if self.arrival is not None and self.state in (STATE_SPAWNING, STATE_RUNNING):
             self.arrival.resplit(part.share, part.phase, part.max_users)
@@ -476,33 +475,3 @@ class WorkerRunner(Runner):
 
     def _send(self, kind: str, data: Any) -> None:
         self.client.send(Message(kind, data, self.client_id))
-
-
-@dataclass(frozen=True)
-class _ArrivalPart:
-    """A worker's part of an arrival-rate test, as a master's ``spawn`` carries it."""
-
-    plan: ArrivalPlan
-    share: float
-    phase: float
-    max_users: int
-    initial_users: int
-    elapsed: float
-
-    @classmethod
-    def read(cls, data: dict[str, Any]) -> _ArrivalPart:
-        """The part in ``data``; ValueError (or TypeError, KeyError) for one that is not."""
-        plan = ArrivalPlan.from_dict(data["plan"])
-        part = cls(
-            plan,
-            float(data["share"]),
-            float(data["phase"]),
-            int(data["max_users"]),
-            int(data.get("initial_users", data["max_users"])),
-            float(data.get("elapsed", 0.0)),
-        )
-        # the schedule's own checks: a share and phase that cannot stall it
-        ArrivalSchedule(plan.curve, part.share, part.phase, start=part.elapsed)
-        if not 0 <= part.initial_users <= part.max_users:
-            raise ValueError(f"initial users {part.initial_users} not in 0..{part.max_users}")
-        return part

@@ -28,6 +28,7 @@ from swarm.exceptions import StopTest
 from swarm.protocols.http import HttpUser
 from swarm.runners.base import STATE_INIT, STATE_STOPPED
 from swarm.runners.master import MasterRunner
+from swarm.runners.schedule import arrival_plan_of
 from swarm.web.form import FormError, SwarmRequest
 
 if TYPE_CHECKING:
@@ -54,10 +55,8 @@ def shape_name(environment: Environment) -> str | None:
 
 def shape_arrival_plan(environment: Environment) -> ArrivalPlan | None:
     """The plan of the environment's ``ArrivalRateShape`` (the open model), or None for a
-    closed-model shape or none. Told apart as ``Runner.start_shape`` does: by its
-    ``arrival_plan()``."""
-    arrival_plan = getattr(environment.shape_class, "arrival_plan", None)
-    return None if arrival_plan is None else arrival_plan()
+    closed-model shape or none (told apart as ``Runner.start_shape`` does)."""
+    return arrival_plan_of(environment.shape_class)
 
 
 def shape_owner(environment: Environment) -> str | None:
